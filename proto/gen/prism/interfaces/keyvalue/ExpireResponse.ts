@@ -1,0 +1,9 @@
+// Original file: proto/prism/interfaces/keyvalue/keyvalue_ttl.proto
+
+export interface ExpireResponse {
+  "key_existed"?: boolean;
+}
+
+export interface ExpireResponse__Output {
+  "key_existed": boolean;
+}

@@ -1,0 +1,7 @@
+// Original file: proto/prism/interfaces/lifecycle/lifecycle.proto
+
+export interface HealthCheckRequest {
+}
+
+export interface HealthCheckRequest__Output {
+}

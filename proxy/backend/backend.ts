@@ -1,0 +1,91 @@
+/**
+ * The backend abstraction the router dispatches to. In-process backends
+ * (memstore, a WASM module) and subprocess plugins (redis, kafka) implement
+ * the same interface: a table of handlers keyed by gRPC method path.
+ *
+ * @module
+ */
+import type { ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type { ServiceName } from "../../proto/definitions.ts";
+import type { BackendKind } from "../config/config.ts";
+
+/**
+ * Handles one unary call. Returns the response, or a promise of it for
+ * backends that do I/O; throws (or rejects with) a `StatusError` for an
+ * error a client should see. Synchronous backends should answer
+ * synchronously: it saves a microtask and a promise per call.
+ *
+ * @example
+ * ```ts
+ * import type { UnaryHandler } from "./backend.ts";
+ * const exists: UnaryHandler = () => ({ exists: false });
+ * console.log(exists({}, {} as never));
+ * ```
+ */
+export type UnaryHandler = (
+  request: unknown,
+  call: ServerUnaryCall<unknown, unknown>,
+) => unknown | Promise<unknown>;
+
+/**
+ * Handles one server-streaming call by writing messages to `call` (honouring
+ * `call.write()` backpressure and `call.cancelled`). The router ends the call
+ * when the returned promise settles: OK on resolve, the error's status on
+ * reject.
+ *
+ * @example
+ * ```ts
+ * import type { StreamHandler } from "./backend.ts";
+ * const scanKeys: StreamHandler = (_req, call) => {
+ *   call.write({ key: "a" });
+ * };
+ * console.log(typeof scanKeys);
+ * ```
+ */
+export type StreamHandler = (
+  request: unknown,
+  call: ServerWritableStream<unknown, unknown>,
+) => void | Promise<void>;
+
+/** A backend's health, as `grpc.health.v1` reports it per namespace.
+ *
+ * @example
+ * ```ts
+ * import type { BackendHealth } from "./backend.ts";
+ * const h: BackendHealth = { serving: true, message: "ok" };
+ * console.log(h.serving);
+ * ```
+ */
+export interface BackendHealth {
+  serving: boolean;
+  message: string;
+}
+
+/**
+ * A backend serving one namespace.
+ *
+ * @example
+ * ```ts
+ * import type { Backend } from "./backend.ts";
+ * function describe(b: Backend): string {
+ *   return `${b.namespace} on ${b.kind}: ${[...b.services].join(", ")}`;
+ * }
+ * console.log(typeof describe);
+ * ```
+ */
+export interface Backend {
+  /** The backend kind from the config. */
+  readonly kind: BackendKind;
+  /** The namespace it serves. */
+  readonly namespace: string;
+  /** The data services (interfaces) it declares. */
+  readonly services: ReadonlySet<ServiceName>;
+  /** Unary handlers by method path, e.g. `/prism.interfaces.keyvalue.KeyValueBasicInterface/Get`. */
+  readonly unary: Readonly<Record<string, UnaryHandler>>;
+  /** Server-streaming handlers by method path. */
+  readonly streams: Readonly<Record<string, StreamHandler>>;
+  /** Current health. */
+  health(): BackendHealth;
+  /** Releases the backend's resources. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,199 @@
+/**
+ * The memstore backend: serves keyvalue basic/scan/ttl and list from the
+ * in-process AssemblyScript/WebAssembly store (`proxy/wasm_host/`).
+ *
+ * Handlers answer synchronously (the store is in-process), except scans,
+ * which stream a snapshot with backpressure.
+ *
+ * @module
+ */
+import { status } from "@grpc/grpc-js";
+import type { ServerWritableStream } from "@grpc/grpc-js";
+import { SERVICE_NAMES, type ServiceName } from "../../proto/definitions.ts";
+import type { SetRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/SetRequest.ts";
+import type { ExpireRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/ExpireRequest.ts";
+import type { ScanRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/ScanRequest.ts";
+import type { PushLeftRequest__Output } from "../../proto/gen/prism/interfaces/list/PushLeftRequest.ts";
+import type { Limits } from "../config/config.ts";
+import type { Logger } from "../log/logger.ts";
+import { StatusError } from "../router/status.ts";
+import { MemStore, MemStoreError } from "../wasm_host/memstore.ts";
+import type { Backend, BackendHealth, StreamHandler, UnaryHandler } from "./backend.ts";
+
+const KV = `/${SERVICE_NAMES.keyvalueBasic}/`;
+const SCAN = `/${SERVICE_NAMES.keyvalueScan}/`;
+const TTL = `/${SERVICE_NAMES.keyvalueTtl}/`;
+const LIST = `/${SERVICE_NAMES.list}/`;
+
+const EMPTY = new Uint8Array(0);
+const SET_OK = Object.freeze({ success: true });
+const NOT_FOUND = Object.freeze({ value: EMPTY, found: false });
+
+type KeyRequest = { key: string };
+type ListRequest = { list_key: string };
+
+/** Maps store errors to the contract's statuses. */
+function mapError(err: unknown): unknown {
+  if (!(err instanceof MemStoreError)) return err;
+  switch (err.code) {
+    case "RESOURCE_EXHAUSTED":
+      return new StatusError(
+        status.RESOURCE_EXHAUSTED,
+        `memstore memory cap reached: ${err.message} (raise max_memory_mb or delete keys; stored data is intact)`,
+        { cause: err },
+      );
+    case "WRONG_TYPE":
+      return new StatusError(status.FAILED_PRECONDITION, err.message, { cause: err });
+    default:
+      return new StatusError(status.INTERNAL, `memstore internal error: ${err.message}`, {
+        cause: err,
+      });
+  }
+}
+
+function guard<T>(fn: (req: T) => unknown): UnaryHandler {
+  return (req) => {
+    try {
+      return fn(req as T);
+    } catch (err) {
+      throw mapError(err);
+    }
+  };
+}
+
+/** Writes `items` to a server stream, waiting for `drain` whenever the stream is full. */
+async function writeAll(
+  call: ServerWritableStream<unknown, unknown>,
+  items: readonly unknown[],
+): Promise<void> {
+  for (const item of items) {
+    if (call.cancelled) return;
+    if (!call.write(item)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          call.off("drain", done);
+          call.off("cancelled", done);
+          resolve();
+        };
+        call.on("drain", done);
+        call.on("cancelled", done);
+      });
+    }
+  }
+}
+
+/** Settings of a memstore namespace (its `config` block plus the proxy's limits). */
+export interface MemStoreBackendOptions {
+  namespace: string;
+  maxMemoryMb: number;
+  limits: Limits;
+  log: Logger;
+  /** Milliseconds since the epoch; tests drive time through it. */
+  clock?: () => number;
+}
+
+/**
+ * A memstore-backed namespace.
+ *
+ * @example
+ * ```ts ignore
+ * import { MemStoreBackend } from "./memstore.ts";
+ * const backend = await MemStoreBackend.create({ namespace: "default", maxMemoryMb: 64, limits, log });
+ * ```
+ */
+export class MemStoreBackend implements Backend {
+  readonly kind = "memstore" as const;
+  readonly namespace: string;
+  readonly services: ReadonlySet<ServiceName> = new Set([
+    SERVICE_NAMES.keyvalueBasic,
+    SERVICE_NAMES.keyvalueScan,
+    SERVICE_NAMES.keyvalueTtl,
+    SERVICE_NAMES.list,
+  ]);
+  readonly unary: Readonly<Record<string, UnaryHandler>>;
+  readonly streams: Readonly<Record<string, StreamHandler>>;
+  readonly store: MemStore;
+  #closed = false;
+
+  private constructor(namespace: string, store: MemStore) {
+    this.namespace = namespace;
+    this.store = store;
+    const s = store;
+    this.unary = {
+      [`${KV}Set`]: guard((r: SetRequest__Output) => {
+        s.set(r.key, r.value, r.ttl_seconds ?? 0);
+        return SET_OK;
+      }),
+      [`${KV}Get`]: guard((r: KeyRequest) => {
+        const value = s.get(r.key);
+        return value === undefined ? NOT_FOUND : { value, found: true };
+      }),
+      [`${KV}Delete`]: guard((r: KeyRequest) => ({ found: s.delete(r.key) })),
+      [`${KV}Exists`]: guard((r: KeyRequest) => ({ exists: s.exists(r.key) })),
+      [`${SCAN}Count`]: guard((r: { prefix: string }) => ({ count: s.count(r.prefix) })),
+      [`${TTL}Expire`]: guard((r: ExpireRequest__Output) => ({
+        key_existed: s.expire(r.key, r.ttl_seconds),
+      })),
+      [`${TTL}GetTTL`]: guard((r: KeyRequest) => ({ ttl_seconds: s.getTTL(r.key) })),
+      [`${TTL}Persist`]: guard((r: KeyRequest) => ({ expiration_removed: s.persist(r.key) })),
+      [`${LIST}PushLeft`]: guard((r: PushLeftRequest__Output) => ({
+        new_length: s.pushLeft(r.list_key, r.value),
+      })),
+      [`${LIST}PushRight`]: guard((r: PushLeftRequest__Output) => ({
+        new_length: s.pushRight(r.list_key, r.value),
+      })),
+      [`${LIST}PopLeft`]: guard((r: ListRequest) => {
+        const value = s.popLeft(r.list_key);
+        return value === undefined ? NOT_FOUND : { value, found: true };
+      }),
+      [`${LIST}PopRight`]: guard((r: ListRequest) => {
+        const value = s.popRight(r.list_key);
+        return value === undefined ? NOT_FOUND : { value, found: true };
+      }),
+      [`${LIST}Length`]: guard((r: ListRequest) => ({ length: s.length(r.list_key) })),
+    };
+    const scan = (withValues: boolean): StreamHandler => (req, call) => {
+      const r = req as ScanRequest__Output;
+      let entries;
+      try {
+        entries = s.scan(r.prefix, r.limit > 0 ? r.limit : 0, withValues);
+      } catch (err) {
+        throw mapError(err);
+      }
+      return writeAll(call, entries);
+    };
+    this.streams = { [`${SCAN}Scan`]: scan(true), [`${SCAN}ScanKeys`]: scan(false) };
+  }
+
+  /** Instantiates the WASM store for one namespace. */
+  static async create(options: MemStoreBackendOptions): Promise<MemStoreBackend> {
+    const log = options.log.child({ component: "memstore", namespace: options.namespace });
+    const store = await MemStore.create({
+      maxMemoryMb: options.maxMemoryMb,
+      maxKeyBytes: options.limits.max_key_bytes,
+      maxValueBytes: options.limits.max_value_bytes,
+      clock: options.clock,
+      onTrap: (err, op) => log.error("memstore trapped; the call failed with INTERNAL", { op, error: err }),
+    });
+    return new MemStoreBackend(options.namespace, store);
+  }
+
+  /** Serving unless closed; reports memory use. */
+  health(): BackendHealth {
+    if (this.#closed) return { serving: false, message: "closed" };
+    const st = this.store.stats();
+    return {
+      serving: true,
+      message: `${st.keys} keys, ${st.usedBytes} of ${st.capacityBytes} bytes used`,
+    };
+  }
+
+  /** Stops the store's expiry sweeper and releases it. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.store.close();
+    }
+    return Promise.resolve();
+  }
+}

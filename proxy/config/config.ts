@@ -1,0 +1,377 @@
+/**
+ * The proxy's YAML configuration (CONTRACT §3): parsing, strict validation
+ * and defaults.
+ *
+ * Every problem is reported as a {@linkcode ConfigError} whose message names
+ * the file, the line and the path of the offending field, e.g.
+ * `prism.yaml:7: namespaces[1].backend: unknown backend "redsi" (expected memstore, redis, kafka)`.
+ *
+ * @module
+ */
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+
+/** The backends a namespace may name.
+ *
+ * @example
+ * ```ts
+ * import { BACKENDS } from "./config.ts";
+ * console.log(BACKENDS.includes("memstore")); // true
+ * ```
+ */
+export const BACKENDS = ["memstore", "redis", "kafka"] as const;
+
+/** One of {@linkcode BACKENDS}.
+ *
+ * @example
+ * ```ts
+ * import type { BackendKind } from "./config.ts";
+ * const kind: BackendKind = "memstore";
+ * console.log(kind);
+ * ```
+ */
+export type BackendKind = typeof BACKENDS[number];
+
+/** The type of one backend setting. */
+type SettingType = "string" | "positive integer" | "non-empty string list" | "boolean";
+
+/**
+ * What each backend accepts in its namespace's `config` block, with defaults.
+ * Unknown keys and wrong types are rejected at start like any other field.
+ *
+ * @example
+ * ```ts
+ * import { BACKEND_CONFIG_SCHEMAS } from "./config.ts";
+ * console.log(BACKEND_CONFIG_SCHEMAS.memstore.max_memory_mb.default); // 64
+ * ```
+ */
+export const BACKEND_CONFIG_SCHEMAS: Record<
+  BackendKind,
+  Record<string, { type: SettingType; default?: unknown }>
+> = {
+  memstore: { max_memory_mb: { type: "positive integer", default: 64 } },
+  redis: { url: { type: "string", default: "redis://127.0.0.1:6379" } },
+  kafka: { brokers: { type: "non-empty string list", default: ["127.0.0.1:9092"] } },
+};
+
+/** Request size limits enforced by the proxy before any backend is called.
+ *
+ * @example
+ * ```ts
+ * import type { Limits } from "./config.ts";
+ * const limits: Limits = { max_key_bytes: 4096, max_value_bytes: 1048576 };
+ * console.log(limits.max_key_bytes);
+ * ```
+ */
+export interface Limits {
+  max_key_bytes: number;
+  max_value_bytes: number;
+}
+
+/** One namespace: its name, the backend that serves it and that backend's own settings.
+ *
+ * @example
+ * ```ts
+ * import type { NamespaceConfig } from "./config.ts";
+ * const ns: NamespaceConfig = { name: "default", backend: "memstore", config: { max_memory_mb: 64 } };
+ * console.log(ns.name);
+ * ```
+ */
+export interface NamespaceConfig {
+  name: string;
+  backend: BackendKind;
+  config: Record<string, unknown>;
+}
+
+/** A validated configuration with every default filled in.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig, type ProxyConfig } from "./config.ts";
+ * const config: ProxyConfig = defaultConfig();
+ * console.log(config.listen); // "0.0.0.0:8980"
+ * ```
+ */
+export interface ProxyConfig {
+  listen: string;
+  limits: Limits;
+  namespaces: NamespaceConfig[];
+  /** Seconds that SIGINT/SIGTERM waits for in-flight calls before cutting them off. */
+  drain_timeout_seconds: number;
+}
+
+/** Raised for an invalid configuration; the message names file, line and field.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, parseConfig } from "./config.ts";
+ * try {
+ *   parseConfig("listen: 1", "prism.yaml");
+ * } catch (err) {
+ *   console.log(err instanceof ConfigError); // true
+ * }
+ * ```
+ */
+export class ConfigError extends Error {
+  /** The dotted path of the field at fault, e.g. `namespaces[1].backend`. */
+  readonly path: string;
+  constructor(message: string, path: string) {
+    super(message);
+    this.name = "ConfigError";
+    this.path = path;
+  }
+}
+
+/** The listen address when neither the config nor `--listen` gives one.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LISTEN } from "./config.ts";
+ * console.log(DEFAULT_LISTEN); // "0.0.0.0:8980"
+ * ```
+ */
+export const DEFAULT_LISTEN = "0.0.0.0:8980";
+
+/** The configuration used when no file is given: namespace `default` on memstore.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "./config.ts";
+ * console.log(defaultConfig().namespaces[0].backend); // "memstore"
+ * ```
+ */
+export function defaultConfig(): ProxyConfig {
+  return {
+    listen: DEFAULT_LISTEN,
+    limits: { max_key_bytes: 4096, max_value_bytes: 1048576 },
+    namespaces: [{ name: "default", backend: "memstore", config: { max_memory_mb: 64 } }],
+    drain_timeout_seconds: 10,
+  };
+}
+
+type Where = (path: (string | number)[]) => string;
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function pathText(path: (string | number)[]): string {
+  let out = "";
+  for (const part of path) {
+    out += typeof part === "number" ? `[${part}]` : out === "" ? part : `.${part}`;
+  }
+  return out === "" ? "(top level)" : out;
+}
+
+class Validator {
+  constructor(private readonly where: Where) {}
+
+  fail(path: (string | number)[], message: string): never {
+    throw new ConfigError(`${this.where(path)}${pathText(path)}: ${message}`, pathText(path));
+  }
+
+  object(value: unknown, path: (string | number)[], allowed: readonly string[]) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      this.fail(path, `expected a mapping, got ${describe(value)}`);
+    }
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) {
+        this.fail(
+          [...path, key],
+          `unknown key "${key}" (expected one of ${allowed.join(", ")})`,
+        );
+      }
+    }
+    return value as Record<string, unknown>;
+  }
+
+  string(value: unknown, path: (string | number)[]): string {
+    if (typeof value !== "string") this.fail(path, `expected a string, got ${describe(value)}`);
+    return value;
+  }
+
+  backendConfig(value: unknown, path: (string | number)[], backend: BackendKind) {
+    const schema = BACKEND_CONFIG_SCHEMAS[backend];
+    const given = this.object(value, path, Object.keys(schema));
+    const out: Record<string, unknown> = {};
+    for (const [key, rule] of Object.entries(schema)) {
+      const item = given[key] ?? rule.default;
+      const at = [...path, key];
+      if (item === undefined) this.fail(path, `missing key "${key}"`);
+      const ok = rule.type === "string"
+        ? typeof item === "string" && item.length > 0
+        : rule.type === "positive integer"
+        ? typeof item === "number" && Number.isSafeInteger(item) && item > 0
+        : rule.type === "boolean"
+        ? typeof item === "boolean"
+        : Array.isArray(item) && item.length > 0 &&
+          item.every((s) => typeof s === "string" && s.length > 0);
+      if (!ok) this.fail(at, `expected a ${rule.type}, got ${describe(item)}`);
+      out[key] = item;
+    }
+    return out;
+  }
+
+  positiveInt(value: unknown, path: (string | number)[]): number {
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+      this.fail(path, `expected a positive integer, got ${describe(value)}`);
+    }
+    return value;
+  }
+}
+
+/**
+ * Checks a `HOST:PORT` listen address and splits it.
+ *
+ * @example
+ * ```ts
+ * import { parseListen } from "./config.ts";
+ * console.log(parseListen("127.0.0.1:8980")); // { host: "127.0.0.1", port: 8980 }
+ * ```
+ */
+export function parseListen(address: string): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(address);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) {
+    throw new ConfigError(
+      `invalid listen address "${address}" (expected HOST:PORT, e.g. 0.0.0.0:8980)`,
+      "listen",
+    );
+  }
+  return { host: match[1], port };
+}
+
+const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+function validate(raw: unknown, where: Where): ProxyConfig {
+  const v: Validator = new Validator(where);
+  const config = defaultConfig();
+  if (raw === null || raw === undefined) return config;
+  const top = v.object(raw, [], ["listen", "limits", "namespaces", "drain_timeout_seconds"]);
+
+  if (top.listen !== undefined) {
+    config.listen = v.string(top.listen, ["listen"]);
+    try {
+      parseListen(config.listen);
+    } catch (err) {
+      v.fail(["listen"], (err as Error).message);
+    }
+  }
+  if (top.drain_timeout_seconds !== undefined) {
+    config.drain_timeout_seconds = v.positiveInt(top.drain_timeout_seconds, [
+      "drain_timeout_seconds",
+    ]);
+  }
+  if (top.limits !== undefined) {
+    const limits = v.object(top.limits, ["limits"], ["max_key_bytes", "max_value_bytes"]);
+    for (const key of ["max_key_bytes", "max_value_bytes"] as const) {
+      if (limits[key] !== undefined) config.limits[key] = v.positiveInt(limits[key], ["limits", key]);
+    }
+  }
+  if (top.namespaces !== undefined) {
+    const list = top.namespaces;
+    if (!Array.isArray(list)) {
+      v.fail(["namespaces"], `expected a list, got ${describe(list)}`);
+    }
+    if (list.length === 0) v.fail(["namespaces"], "expected at least one namespace");
+    const seen = new Map<string, number>();
+    config.namespaces = list.map((item: unknown, i: number): NamespaceConfig => {
+      const ns = v.object(item, ["namespaces", i], ["name", "backend", "config"]);
+      if (ns.name === undefined) v.fail(["namespaces", i], `missing key "name"`);
+      if (ns.backend === undefined) v.fail(["namespaces", i], `missing key "backend"`);
+      const name = v.string(ns.name, ["namespaces", i, "name"]);
+      if (!NAMESPACE_NAME.test(name)) {
+        v.fail(
+          ["namespaces", i, "name"],
+          `invalid namespace name "${name}" (letters, digits, '.', '_', '-'; at most 63)`,
+        );
+      }
+      const first = seen.get(name);
+      if (first !== undefined) {
+        v.fail(
+          ["namespaces", i, "name"],
+          `duplicate namespace "${name}" (first defined at namespaces[${first}])`,
+        );
+      }
+      seen.set(name, i);
+      const backend = v.string(ns.backend, ["namespaces", i, "backend"]);
+      if (!(BACKENDS as readonly string[]).includes(backend)) {
+        v.fail(
+          ["namespaces", i, "backend"],
+          `unknown backend "${backend}" (expected ${BACKENDS.join(", ")})`,
+        );
+      }
+      return {
+        name,
+        backend: backend as BackendKind,
+        config: v.backendConfig(ns.config ?? {}, ["namespaces", i, "config"], backend as BackendKind),
+      };
+    });
+  }
+  return config;
+}
+
+/**
+ * Parses and validates YAML configuration text. Unknown keys, unknown
+ * backends, duplicate namespace names and wrong types are errors; missing
+ * keys take the defaults of {@linkcode defaultConfig}. Backend-specific
+ * `config` blocks are checked by the backend that owns them
+ * ({@linkcode checkBackendConfig}).
+ *
+ * @param text The YAML document.
+ * @param file The file name used in error messages.
+ * @throws {ConfigError} naming file, line and field of the first problem.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from "./config.ts";
+ * const config = parseConfig("namespaces: [{ name: cache, backend: memstore }]", "prism.yaml");
+ * console.log(config.namespaces[0].name); // "cache"
+ * ```
+ */
+export function parseConfig(text: string, file = "<config>"): ProxyConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0];
+    const line = lineCounter.linePos(err.pos[0]).line;
+    throw new ConfigError(`${file}:${line}: invalid YAML: ${err.message.split("\n")[0]}`, "");
+  }
+  const where: Where = (path) => {
+    let node: unknown = doc.contents;
+    let last = node;
+    for (const part of path) {
+      if (isMap(node)) node = node.get(part, true);
+      else if (isSeq(node)) node = node.get(part as number, true);
+      else break;
+      if (node !== undefined) last = node;
+    }
+    const range = (last as { range?: [number, number, number] } | null)?.range;
+    return range ? `${file}:${lineCounter.linePos(range[0]).line}: ` : `${file}: `;
+  };
+  return validate(doc.toJS(), where);
+}
+
+/**
+ * Reads and validates a configuration file.
+ *
+ * @throws {ConfigError} when the file cannot be read or is invalid.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadConfigFile } from "./config.ts";
+ * const config = await loadConfigFile("prism.yaml");
+ * ```
+ */
+export async function loadConfigFile(path: string): Promise<ProxyConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read config file: ${(err as Error).message}`, "");
+  }
+  return parseConfig(text, path);
+}
+

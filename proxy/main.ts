@@ -1,0 +1,130 @@
+/**
+ * `prism proxy [--config FILE] [--listen HOST:PORT]`: runs the proxy until
+ * SIGINT or SIGTERM, then drains and exits 0 (CONTRACT §1, §5).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, defaultConfig, loadConfigFile, parseListen } from "./config/config.ts";
+import { Logger } from "./log/logger.ts";
+import { Proxy } from "./server.ts";
+
+/** Raised for bad command-line usage; the CLI exits with code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Help text of `prism proxy`. */
+export const PROXY_USAGE = `Usage: prism proxy [--config FILE] [--listen HOST:PORT]
+
+Starts the Prism proxy. Without a config file (neither --config nor
+PRISM_CONFIG) it serves namespace "default" on the in-process memstore.
+
+Options:
+  --config FILE       YAML configuration (also PRISM_CONFIG)
+  --listen HOST:PORT  listen address (default from config, else 0.0.0.0:8980)
+  -h, --help          show this help`;
+
+/** Parsed flags of `prism proxy`. */
+export interface ProxyFlags {
+  config?: string;
+  listen?: string;
+  help: boolean;
+}
+
+/**
+ * Parses `prism proxy` flags.
+ *
+ * @throws {UsageError} naming the flag at fault.
+ *
+ * @example
+ * ```ts
+ * import { parseProxyFlags } from "./main.ts";
+ * console.log(parseProxyFlags(["--listen", "127.0.0.1:0"]).listen); // "127.0.0.1:0"
+ * ```
+ */
+export function parseProxyFlags(args: string[]): ProxyFlags {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        config: { type: "string" },
+        listen: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length > 0) {
+      throw new UsageError(`prism proxy: unexpected argument "${positionals[0]}"`);
+    }
+    if (values.listen !== undefined) {
+      try {
+        parseListen(values.listen);
+      } catch (err) {
+        throw new UsageError(`prism proxy: --listen: ${(err as Error).message}`);
+      }
+    }
+    return { config: values.config, listen: values.listen, help: values.help ?? false };
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`prism proxy: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Runs `prism proxy` with `args`; resolves with the process exit code once
+ * the proxy has stopped (0 after a signal-initiated drain).
+ *
+ * @example
+ * ```ts ignore
+ * import { runProxy } from "./main.ts";
+ * Deno.exit(await runProxy(["--listen", "127.0.0.1:8980"]));
+ * ```
+ */
+export async function runProxy(args: string[]): Promise<number> {
+  const log = new Logger();
+  let flags: ProxyFlags;
+  try {
+    flags = parseProxyFlags(args);
+  } catch (err) {
+    console.error((err as Error).message);
+    console.error("Run 'prism proxy --help' for usage.");
+    return 2;
+  }
+  if (flags.help) {
+    console.log(PROXY_USAGE);
+    return 0;
+  }
+  const file = flags.config ?? Deno.env.get("PRISM_CONFIG");
+  let proxy: Proxy;
+  try {
+    const config = file ? await loadConfigFile(file) : defaultConfig();
+    proxy = await Proxy.start({ config, listen: flags.listen, log });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`prism proxy: invalid config: ${err.message}`);
+      return 2;
+    }
+    console.error(`prism proxy: ${(err as Error).message}`);
+    return 1;
+  }
+
+  const stopped = Promise.withResolvers<void>();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const onSignal = (signal: Deno.Signal) => () => {
+    if (proxy.router.draining) {
+      log.warn("second signal: exiting now", { signal });
+      Deno.exit(1);
+    }
+    proxy.shutdown(`received ${signal}`).then(() => stopped.resolve());
+  };
+  const listeners = signals.map((s) => [s, onSignal(s)] as const);
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+  await stopped.promise;
+  for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  return 0;
+}

@@ -1,0 +1,209 @@
+/**
+ * The proxy server: one grpc-js server on the listen address that carries the
+ * router's data services, `grpc.health.v1.Health` (overall and per
+ * namespace) and gRPC server reflection, with graceful shutdown.
+ *
+ * @module
+ */
+import { loadSync } from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
+import { packageDefinition } from "../proto/definitions.ts";
+import type { Backend } from "./backend/backend.ts";
+import { createBackend } from "./backend/factory.ts";
+import { parseListen, type ProxyConfig } from "./config/config.ts";
+import { Logger } from "./log/logger.ts";
+import { Router } from "./router/router.ts";
+
+/** How to start a proxy.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "./config/config.ts";
+ * import type { ProxyOptions } from "./server.ts";
+ * const options: ProxyOptions = { config: defaultConfig(), listen: "127.0.0.1:0" };
+ * console.log(options.listen);
+ * ```
+ */
+export interface ProxyOptions {
+  config: ProxyConfig;
+  /** Overrides `config.listen` (e.g. `127.0.0.1:0` for an ephemeral port). */
+  listen?: string;
+  log?: Logger;
+  /** Milliseconds since the epoch for backends that keep time (tests). */
+  clock?: () => number;
+  /** Milliseconds between health refreshes; default 1000. */
+  healthIntervalMs?: number;
+}
+
+/** Bytes a message may exceed the value limit by (key, namespace, framing). */
+const MESSAGE_OVERHEAD = 1024 * 1024;
+
+/**
+ * A running proxy.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultConfig } from "./config/config.ts";
+ * import { Proxy } from "./server.ts";
+ * const proxy = await Proxy.start({ config: defaultConfig(), listen: "127.0.0.1:0" });
+ * console.log(proxy.port);
+ * await proxy.shutdown();
+ * ```
+ */
+export class Proxy {
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** The bound `host:port`. */
+  readonly address: string;
+  readonly #server: Server;
+  readonly #router: Router;
+  readonly #backends: Map<string, Backend>;
+  readonly #health: HealthImplementation;
+  readonly #log: Logger;
+  readonly #drainMs: number;
+  readonly #healthTimer: number;
+  #shutdown: Promise<{ drained: number; aborted: number }> | undefined;
+
+  private constructor(
+    server: Server,
+    router: Router,
+    backends: Map<string, Backend>,
+    health: HealthImplementation,
+    log: Logger,
+    address: string,
+    port: number,
+    drainMs: number,
+    healthIntervalMs: number,
+  ) {
+    this.#server = server;
+    this.#router = router;
+    this.#backends = backends;
+    this.#health = health;
+    this.#log = log;
+    this.address = address;
+    this.port = port;
+    this.#drainMs = drainMs;
+    this.#refreshHealth();
+    // Deno's timer id (the npm type definitions in scope describe Node's).
+    this.#healthTimer = setInterval(() => this.#refreshHealth(), healthIntervalMs) as unknown as number;
+    Deno.unrefTimer(this.#healthTimer);
+  }
+
+  /** Starts backends, binds the server and starts serving. */
+  static async start(options: ProxyOptions): Promise<Proxy> {
+    const { config } = options;
+    const log = (options.log ?? new Logger()).child({ component: "proxy" });
+    const listen = parseListen(options.listen ?? config.listen);
+    const t0 = performance.now();
+
+    const backends = new Map<string, Backend>();
+    try {
+      for (const ns of config.namespaces) {
+        backends.set(
+          ns.name,
+          await createBackend(ns, { limits: config.limits, log, clock: options.clock }),
+        );
+      }
+    } catch (err) {
+      await Promise.allSettled([...backends.values()].map((b) => b.close()));
+      throw err;
+    }
+
+    const maxMessage = Math.max(
+      4 * 1024 * 1024,
+      config.limits.max_value_bytes + config.limits.max_key_bytes + MESSAGE_OVERHEAD,
+    );
+    const server = new Server({
+      "grpc.max_receive_message_length": maxMessage,
+      "grpc.max_send_message_length": maxMessage,
+    });
+    const router = new Router(backends, config.limits, log);
+    router.addTo(server);
+
+    const health = new HealthImplementation({ "": "SERVING" });
+    health.addToServer(server);
+    const healthDefinition = loadSync(healthProtoPath, { keepCase: true });
+    new ReflectionService({ ...packageDefinition(), ...healthDefinition }).addToServer(server);
+
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(
+        `${listen.host}:${listen.port}`,
+        ServerCredentials.createInsecure(),
+        (err, port) => err ? reject(err) : resolve(port),
+      );
+    }).catch(async (err) => {
+      await Promise.allSettled([...backends.values()].map((b) => b.close()));
+      throw new Error(`Cannot listen on ${listen.host}:${listen.port}: ${err.message}`);
+    });
+    const address = `${listen.host}:${port}`;
+    log.info("listening", {
+      address,
+      namespaces: config.namespaces.map((n) => `${n.name}=${n.backend}`),
+      startup_ms: Math.round(performance.now() - t0),
+    });
+    return new Proxy(
+      server,
+      router,
+      backends,
+      health,
+      log,
+      address,
+      port,
+      config.drain_timeout_seconds * 1000,
+      options.healthIntervalMs ?? 1000,
+    );
+  }
+
+  /** Each namespace with its backend kind and declared interfaces. */
+  namespaces(): { name: string; backend: string; services: string[] }[] {
+    return [...this.#backends].map(([name, b]) => ({
+      name,
+      backend: b.kind,
+      services: [...b.services],
+    }));
+  }
+
+  /** The router (for tests and diagnostics). */
+  get router(): Router {
+    return this.#router;
+  }
+
+  #refreshHealth(): void {
+    if (this.#shutdown !== undefined) return;
+    for (const [name, backend] of this.#backends) {
+      this.#health.setStatus(name, backend.health().serving ? "SERVING" : "NOT_SERVING");
+    }
+  }
+
+  /**
+   * Graceful shutdown (CONTRACT §5): reports NOT_SERVING, refuses new calls
+   * with UNAVAILABLE, lets calls in flight finish for up to the drain timeout
+   * (then ends them with UNAVAILABLE), closes the server and the backends.
+   * Calling it again returns the same promise.
+   */
+  shutdown(reason = "shutdown requested"): Promise<{ drained: number; aborted: number }> {
+    this.#shutdown ??= (async () => {
+      clearInterval(this.#healthTimer);
+      this.#log.info("draining", { reason, in_flight: this.#router.inFlight });
+      this.#health.setStatus("", "NOT_SERVING");
+      for (const name of this.#backends.keys()) this.#health.setStatus(name, "NOT_SERVING");
+      const result = await this.#router.drain(this.#drainMs);
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          this.#server.forceShutdown();
+          resolve();
+        }, 1000);
+        this.#server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      await Promise.allSettled([...this.#backends.values()].map((b) => b.close()));
+      this.#log.info("stopped", result);
+      return result;
+    })();
+    return this.#shutdown;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * `deno task test`: everything a contributor needs to pass (CONTRACT §1).
+ *
+ * 0. installs missing test tools (`tasks/ensure_tools.ts`);
+ * 1. builds the memstore WebAssembly module when its source is newer;
+ * 2. checks that `proto/gen/` matches the .proto files;
+ * 3. `deno fmt --check`, `deno lint`, `deno check`;
+ * 4. runs every test with coverage (subprocesses spawned by tests add their
+ *    own coverage through `PRISM_COVERAGE_DIR`);
+ * 5. enforces the coverage gates on the lcov report.
+ *
+ * Extra arguments are passed to `deno test` (e.g. `deno task test --filter memstore`);
+ * `--no-gate` skips the gates (useful with a filter).
+ *
+ * @module
+ */
+import { checkCoverage, type Gate } from "./coverage_gate.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const COVERAGE_RAW = `${ROOT}coverage/raw`;
+const LCOV = `${ROOT}coverage/lcov.info`;
+
+/** Coverage gates; a gate applies once its component's folder exists. */
+const GATES: (Gate & { folder: string })[] = [
+  { name: "proxy", folder: "proxy", prefixes: ["proxy/"], minPercent: 85 },
+  {
+    name: "memstore host",
+    folder: "proxy/wasm_host",
+    prefixes: ["proxy/wasm_host/"],
+    minPercent: 85,
+  },
+  { name: "plugin SDK", folder: "plugins/sdk", prefixes: ["plugins/sdk/"], minPercent: 85 },
+  { name: "redis plugin", folder: "plugins/redis", prefixes: ["plugins/redis/"], minPercent: 80 },
+  { name: "kafka plugin", folder: "plugins/kafka", prefixes: ["plugins/kafka/"], minPercent: 80 },
+];
+
+async function step(name: string, args: string[], env: Record<string, string> = {}) {
+  const t0 = performance.now();
+  console.log(`\n== ${name}: deno ${args.join(" ")}`);
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    env,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  console.log(`== ${name}: ${code === 0 ? "ok" : `FAILED (exit ${code})`} in ${
+    ((performance.now() - t0) / 1000).toFixed(1)
+  }s`);
+  return code;
+}
+
+/** Runs `deno test`, echoing its output, and reads its closing summary. */
+async function runTests(args: string[], env: Record<string, string>) {
+  console.log(`\n== tests: deno ${args.join(" ")}`);
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  let tail = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    await Deno.stdout.write(chunk);
+    tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4096);
+  }
+  const { code } = await child.status;
+  // deno test ends with e.g. "ok | 12 passed (40 steps) | 0 failed (2s)".
+  // deno-lint-ignore no-control-regex
+  const plain = tail.replace(/\x1b\[[0-9;]*m/g, "");
+  const m = /(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(plain);
+  const passed = m ? Number(m[1]) : 0;
+  const failed = m ? Number(m[2]) : (code === 0 ? 0 : 1);
+  console.log(`== tests: ${code === 0 ? "ok" : `FAILED (exit ${code})`} in ${
+    ((performance.now() - t0) / 1000).toFixed(1)
+  }s`);
+  return { code, passed, failed };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<number> {
+  const extra = Deno.args.filter((a) => a !== "--no-gate");
+  const gate = !Deno.args.includes("--no-gate");
+
+  if (await step("tools", ["run", "-A", "tasks/ensure_tools.ts"]) !== 0) return 1;
+  if (await step("build wasm", ["run", "-A", "tasks/build_wasm.ts"]) !== 0) return 1;
+  if (await step("proto up to date", ["run", "-A", "tasks/gen_proto.ts", "--check"]) !== 0) return 1;
+  if (await step("format", ["fmt", "--check"]) !== 0) return 1;
+  if (await step("lint", ["lint"]) !== 0) return 1;
+  if (await step("type check", ["check", "."]) !== 0) return 1;
+
+  await Deno.remove(`${ROOT}coverage`, { recursive: true }).catch(() => {});
+  const tests = await runTests(["test", "-A", `--coverage=${COVERAGE_RAW}`, ...extra], {
+    PRISM_COVERAGE_DIR: COVERAGE_RAW,
+  });
+  // The plain closing line CI reads, whatever the runner prints.
+  console.log(`\ntests: ${tests.passed} passed, ${tests.failed} failed`);
+  if (tests.code !== 0) return 1;
+  if (!gate) return 0;
+
+  const cov = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "coverage",
+      COVERAGE_RAW,
+      "--lcov",
+      `--output=${LCOV}`,
+      "--exclude=proto/gen/|tests/|_test\\.ts$|tasks/",
+    ],
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!cov.success) {
+    console.error("coverage report failed");
+    return 1;
+  }
+  const gates = [];
+  for (const g of GATES) if (await exists(`${ROOT}${g.folder}`)) gates.push(g);
+  let results;
+  try {
+    results = await checkCoverage(LCOV, gates, ROOT);
+  } catch (err) {
+    console.error((err as Error).message);
+    return 1;
+  }
+  console.log("\n== coverage gates (line coverage)");
+  for (const r of results) {
+    console.log(
+      `${r.pass ? "ok  " : "FAIL"} ${r.name.padEnd(14)} ${r.percent.toFixed(1).padStart(5)}% ` +
+        `(${r.hit}/${r.found} lines, gate ${r.minPercent}%)`,
+    );
+    if (!r.pass) {
+      for (const f of r.files.filter((f) => f.hit < f.found).sort((a, b) => a.hit / a.found - b.hit / b.found)) {
+        console.log(`       ${f.path}: ${f.hit}/${f.found}`);
+      }
+    }
+  }
+  return results.every((r) => r.pass) ? 0 : 1;
+}
+
+Deno.exit(await main());

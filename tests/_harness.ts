@@ -1,0 +1,51 @@
+/**
+ * Test harness: a real proxy (in this process, so coverage sees it) on an
+ * ephemeral loopback port, with real grpc-js clients.
+ *
+ * @module
+ */
+import { connect, type PrismClients } from "../proto/client.ts";
+import { parseConfig, type ProxyConfig } from "../proxy/config/config.ts";
+import { Logger } from "../proxy/log/logger.ts";
+import { Proxy } from "../proxy/server.ts";
+
+/** A running proxy with clients. */
+export interface TestProxy {
+  proxy: Proxy;
+  address: string;
+  clients: PrismClients;
+  /** Log lines the proxy wrote (JSON). */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Options for {@linkcode startTestProxy}. */
+export interface TestProxyOptions {
+  clock?: () => number;
+}
+
+/** Starts a proxy from YAML text or a config object on 127.0.0.1:0. */
+export async function startTestProxy(
+  config: string | ProxyConfig,
+  options: TestProxyOptions = {},
+): Promise<TestProxy> {
+  const logs: string[] = [];
+  const log = new Logger({}, "debug", (line) => logs.push(line));
+  const cfg = typeof config === "string" ? parseConfig(config, "test.yaml") : config;
+  const proxy = await Proxy.start({ config: cfg, listen: "127.0.0.1:0", log, clock: options.clock });
+  const address = `127.0.0.1:${proxy.port}`;
+  const clients = connect(address);
+  return {
+    proxy,
+    address,
+    clients,
+    logs,
+    stop: async () => {
+      clients.close();
+      await proxy.shutdown("test finished");
+    },
+  };
+}
+
+/** Deno.test options for tests that use gRPC (grpc-js keeps timers and sockets). */
+export const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;

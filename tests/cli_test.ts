@@ -1,0 +1,78 @@
+/**
+ * The `prism` command line as users run it: exit codes (CONTRACT §1) and
+ * messages that name the flag, file, line or field at fault.
+ *
+ * @module
+ */
+import { assert } from "./_assert.ts";
+import { runPrism } from "./_process.ts";
+
+Deno.test("prism: usage, version and unknown commands", async () => {
+  const none = await runPrism([]);
+  assert.equal(none.code, 2);
+  assert.match(none.stdout, /Usage: prism <command>/);
+  assert.equal((await runPrism(["--help"])).code, 0);
+  const version = await runPrism(["--version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^prism \d+\.\d+\.\d+/);
+  const unknown = await runPrism(["frobnicate"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  const planned = await runPrism(["ctl"]);
+  assert.equal(planned.code, 2);
+  assert.match(planned.stderr, /'ctl' is not available in this build yet/);
+});
+
+Deno.test("prism proxy: bad flags exit 2 naming the flag", async () => {
+  const unknown = await runPrism(["proxy", "--lsten", "x"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--lsten/);
+  const badListen = await runPrism(["proxy", "--listen", "nowhere"]);
+  assert.equal(badListen.code, 2);
+  assert.match(badListen.stderr, /--listen: invalid listen address "nowhere"/);
+  const extra = await runPrism(["proxy", "stray"]);
+  assert.equal(extra.code, 2);
+  assert.match(extra.stderr, /unexpected argument "stray"/);
+  const help = await runPrism(["proxy", "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--config FILE/);
+});
+
+Deno.test("prism proxy: invalid config exits 2 naming file, line and field", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/prism.yaml`;
+    await Deno.writeTextFile(
+      file,
+      "namespaces:\n  - name: default\n    backend: memstore\n  - name: cache\n    backend: redsi\n",
+    );
+    const viaFlag = await runPrism(["proxy", "--config", file]);
+    assert.equal(viaFlag.code, 2);
+    assert.ok(
+      viaFlag.stderr.includes(
+        `${file}:5: namespaces[1].backend: unknown backend "redsi" (expected memstore, redis, kafka)`,
+      ),
+      viaFlag.stderr,
+    );
+    const viaEnv = await runPrism(["proxy"], { PRISM_CONFIG: file });
+    assert.equal(viaEnv.code, 2);
+    assert.match(viaEnv.stderr, /namespaces\[1\]\.backend/);
+    const missing = await runPrism(["proxy", "--config", `${dir}/nope.yaml`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.yaml: cannot read config file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("prism proxy: a port in use is a runtime failure (exit 1)", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (listener.addr as Deno.NetAddr).port;
+    const r = await runPrism(["proxy", "--listen", `127.0.0.1:${port}`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}`));
+  } finally {
+    listener.close();
+  }
+});
