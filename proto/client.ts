@@ -6,23 +6,17 @@
  */
 import {
   type CallOptions,
+  type ChannelCredentials,
   type ChannelOptions,
   type Client,
   type ClientUnaryCall,
   credentials,
-  loadPackageDefinition,
+  makeGenericClientConstructor,
   Metadata,
   type requestCallback,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { packageDefinition } from "./definitions.ts";
-import type { ProtoGrpcType as KeyValueBasic } from "./gen/keyvalue_basic.ts";
-import type { ProtoGrpcType as KeyValueScan } from "./gen/keyvalue_scan.ts";
-import type { ProtoGrpcType as KeyValueTtl } from "./gen/keyvalue_ttl.ts";
-import type { ProtoGrpcType as ListBasic } from "./gen/list_basic.ts";
-import type { ProtoGrpcType as PubSubBasic } from "./gen/pubsub_basic.ts";
-import type { ProtoGrpcType as StreamBasic } from "./gen/stream_basic.ts";
-import type { ProtoGrpcType as Lifecycle } from "./gen/lifecycle.ts";
+import { SERVICE_NAMES, serviceDefinition, type ServiceName } from "./definitions.ts";
 import type { KeyValueBasicInterfaceClient } from "./gen/prism/interfaces/keyvalue/KeyValueBasicInterface.ts";
 import type { KeyValueScanInterfaceClient } from "./gen/prism/interfaces/keyvalue/KeyValueScanInterface.ts";
 import type { KeyValueTTLInterfaceClient } from "./gen/prism/interfaces/keyvalue/KeyValueTTLInterface.ts";
@@ -30,15 +24,6 @@ import type { ListBasicInterfaceClient } from "./gen/prism/interfaces/list/ListB
 import type { PubSubBasicInterfaceClient } from "./gen/prism/interfaces/pubsub/PubSubBasicInterface.ts";
 import type { StreamBasicInterfaceClient } from "./gen/prism/interfaces/stream/StreamBasicInterface.ts";
 import type { LifecycleInterfaceClient } from "./gen/prism/interfaces/lifecycle/LifecycleInterface.ts";
-
-type Prism =
-  & KeyValueBasic
-  & KeyValueScan
-  & KeyValueTtl
-  & ListBasic
-  & PubSubBasic
-  & StreamBasic
-  & Lifecycle;
 
 /** One client per Prism service, all sharing one channel.
  *
@@ -61,7 +46,21 @@ export interface PrismClients {
   close(): void;
 }
 
-let prism: Prism["prism"] | undefined;
+type Constructor = new (
+  address: string,
+  creds: ChannelCredentials,
+  options?: ChannelOptions,
+) => Client;
+const constructors = new Map<ServiceName, Constructor>();
+
+function clientClass(name: ServiceName): Constructor {
+  let ctor = constructors.get(name);
+  if (!ctor) {
+    ctor = makeGenericClientConstructor(serviceDefinition(name), name) as unknown as Constructor;
+    constructors.set(name, ctor);
+  }
+  return ctor;
+}
 
 /**
  * Connects (lazily) to a Prism proxy or plugin at `address` (`host:port`,
@@ -76,24 +75,18 @@ let prism: Prism["prism"] | undefined;
  * ```
  */
 export function connect(address: string, options: ChannelOptions = {}): PrismClients {
-  prism ??= (loadPackageDefinition(packageDefinition()) as unknown as Prism).prism;
-  const i = prism.interfaces;
-  const keyvalue = new i.keyvalue.KeyValueBasicInterface(
-    address,
-    credentials.createInsecure(),
-    options,
-  );
-  const channelOverride = keyvalue.getChannel();
-  const shared = { ...options, channelOverride };
   const creds = credentials.createInsecure();
+  const keyvalue = new (clientClass(SERVICE_NAMES.keyvalueBasic))(address, creds, options);
+  const shared = { ...options, channelOverride: keyvalue.getChannel() };
+  const make = <T>(name: ServiceName) => new (clientClass(name))(address, creds, shared) as T;
   return {
-    keyvalue,
-    scan: new i.keyvalue.KeyValueScanInterface(address, creds, shared),
-    ttl: new i.keyvalue.KeyValueTTLInterface(address, creds, shared),
-    list: new i.list.ListBasicInterface(address, creds, shared),
-    pubsub: new i.pubsub.PubSubBasicInterface(address, creds, shared),
-    stream: new i.stream.StreamBasicInterface(address, creds, shared),
-    lifecycle: new i.lifecycle.LifecycleInterface(address, creds, shared),
+    keyvalue: keyvalue as KeyValueBasicInterfaceClient,
+    scan: make(SERVICE_NAMES.keyvalueScan),
+    ttl: make(SERVICE_NAMES.keyvalueTtl),
+    list: make(SERVICE_NAMES.list),
+    pubsub: make(SERVICE_NAMES.pubsub),
+    stream: make(SERVICE_NAMES.stream),
+    lifecycle: make(SERVICE_NAMES.lifecycle),
     close: () => keyvalue.close(),
   };
 }
@@ -101,8 +94,7 @@ export function connect(address: string, options: ChannelOptions = {}): PrismCli
 // Generated clients declare each unary method with several overloads; type
 // inference sees the last one, `(argument, callback)`.
 type UnaryMethods<C> = {
-  [K in keyof C]: C[K] extends (req: infer _Q, cb: requestCallback<infer _R>) => ClientUnaryCall
-    ? K
+  [K in keyof C]: C[K] extends (req: infer _Q, cb: requestCallback<infer _R>) => ClientUnaryCall ? K
     : never;
 }[keyof C];
 type ReqOf<F> = F extends (req: infer Q, cb: requestCallback<infer _R>) => ClientUnaryCall ? Q

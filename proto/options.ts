@@ -41,4 +41,7 @@ export const PROTO_FILES: readonly string[] = [
   "prism/interfaces/pubsub/pubsub_basic.proto",
   "prism/interfaces/stream/stream_basic.proto",
   "prism/interfaces/lifecycle/lifecycle.proto",
+  "grpc/health/v1/health.proto",
+  "grpc/reflection/v1/reflection.proto",
+  "grpc/reflection/v1alpha/reflection.proto",
 ];

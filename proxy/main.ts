@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, defaultConfig, loadConfigFile, parseListen } from "./config/config.ts";
+import { ConfigError, defaultConfig, parseListen } from "./config/config.ts";
 import { Logger } from "./log/logger.ts";
 import { Proxy } from "./server.ts";
 
@@ -86,7 +86,13 @@ export function parseProxyFlags(args: string[]): ProxyFlags {
  * ```
  */
 export async function runProxy(args: string[]): Promise<number> {
-  const log = new Logger();
+  let log: Logger;
+  try {
+    log = new Logger();
+  } catch (err) {
+    console.error(`prism proxy: ${(err as Error).message}`);
+    return 2;
+  }
   let flags: ProxyFlags;
   try {
     flags = parseProxyFlags(args);
@@ -102,7 +108,10 @@ export async function runProxy(args: string[]): Promise<number> {
   const file = flags.config ?? Deno.env.get("PRISM_CONFIG");
   let proxy: Proxy;
   try {
-    const config = file ? await loadConfigFile(file) : defaultConfig();
+    // The YAML parser loads only when there is a file to parse (start-up time).
+    const config = file
+      ? await (await import("./config/load.ts")).loadConfigFile(file)
+      : defaultConfig();
     proxy = await Proxy.start({ config, listen: flags.listen, log });
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -5,15 +5,13 @@
  *
  * @module
  */
-import { loadSync } from "@grpc/proto-loader";
-import { ReflectionService } from "@grpc/reflection";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
-import { packageDefinition } from "../proto/definitions.ts";
 import type { Backend } from "./backend/backend.ts";
 import { createBackend } from "./backend/factory.ts";
 import { parseListen, type ProxyConfig } from "./config/config.ts";
+import { HealthService } from "./health/health.ts";
 import { Logger } from "./log/logger.ts";
+import { addReflection } from "./reflection/reflection.ts";
 import { Router } from "./router/router.ts";
 
 /** How to start a proxy.
@@ -60,7 +58,7 @@ export class Proxy {
   readonly #server: Server;
   readonly #router: Router;
   readonly #backends: Map<string, Backend>;
-  readonly #health: HealthImplementation;
+  readonly #health: HealthService;
   readonly #log: Logger;
   readonly #drainMs: number;
   readonly #healthTimer: number;
@@ -70,7 +68,7 @@ export class Proxy {
     server: Server,
     router: Router,
     backends: Map<string, Backend>,
-    health: HealthImplementation,
+    health: HealthService,
     log: Logger,
     address: string,
     port: number,
@@ -87,7 +85,10 @@ export class Proxy {
     this.#drainMs = drainMs;
     this.#refreshHealth();
     // Deno's timer id (the npm type definitions in scope describe Node's).
-    this.#healthTimer = setInterval(() => this.#refreshHealth(), healthIntervalMs) as unknown as number;
+    this.#healthTimer = setInterval(
+      () => this.#refreshHealth(),
+      healthIntervalMs,
+    ) as unknown as number;
     Deno.unrefTimer(this.#healthTimer);
   }
 
@@ -122,10 +123,9 @@ export class Proxy {
     const router = new Router(backends, config.limits, log);
     router.addTo(server);
 
-    const health = new HealthImplementation({ "": "SERVING" });
-    health.addToServer(server);
-    const healthDefinition = loadSync(healthProtoPath, { keepCase: true });
-    new ReflectionService({ ...packageDefinition(), ...healthDefinition }).addToServer(server);
+    const health = new HealthService({ "": "SERVING" });
+    health.addTo(server);
+    addReflection(server);
 
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(
@@ -142,6 +142,7 @@ export class Proxy {
       address,
       namespaces: config.namespaces.map((n) => `${n.name}=${n.backend}`),
       startup_ms: Math.round(performance.now() - t0),
+      since_process_start_ms: Math.round(performance.now()),
     });
     return new Proxy(
       server,
@@ -173,7 +174,7 @@ export class Proxy {
   #refreshHealth(): void {
     if (this.#shutdown !== undefined) return;
     for (const [name, backend] of this.#backends) {
-      this.#health.setStatus(name, backend.health().serving ? "SERVING" : "NOT_SERVING");
+      this.#health.set(name, backend.health().serving ? "SERVING" : "NOT_SERVING");
     }
   }
 
@@ -187,8 +188,8 @@ export class Proxy {
     this.#shutdown ??= (async () => {
       clearInterval(this.#healthTimer);
       this.#log.info("draining", { reason, in_flight: this.#router.inFlight });
-      this.#health.setStatus("", "NOT_SERVING");
-      for (const name of this.#backends.keys()) this.#health.setStatus(name, "NOT_SERVING");
+      this.#health.set("", "NOT_SERVING");
+      for (const name of this.#backends.keys()) this.#health.set(name, "NOT_SERVING");
       const result = await this.#router.drain(this.#drainMs);
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
@@ -200,6 +201,7 @@ export class Proxy {
           resolve();
         });
       });
+      this.#health.close();
       await Promise.allSettled([...this.#backends.values()].map((b) => b.close()));
       this.#log.info("stopped", result);
       return result;

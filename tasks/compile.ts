@@ -27,7 +27,9 @@ export const BINARY_PERMISSIONS = [
 
 /** Whether `deno compile` output shows it could not obtain the denort runtime. */
 export function isRuntimeDownloadFailure(output: string): boolean {
-  return /denort|Setting up base binary|dns error|failed to lookup address|Download/i.test(output) &&
+  return /denort|Setting up base binary|dns error|failed to lookup address|Download/i.test(
+    output,
+  ) &&
     /error/i.test(output);
 }
 

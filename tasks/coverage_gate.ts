@@ -80,7 +80,14 @@ export function applyGates(files: FileCoverage[], gates: Gate[]): GateResult[] {
     const found = mine.reduce((n, f) => n + f.found, 0);
     const hit = mine.reduce((n, f) => n + f.hit, 0);
     const percent = found === 0 ? 0 : Math.round((hit / found) * 1000) / 10;
-    return { ...gate, found, hit, percent, pass: found > 0 && percent >= gate.minPercent, files: mine };
+    return {
+      ...gate,
+      found,
+      hit,
+      percent,
+      pass: found > 0 && percent >= gate.minPercent,
+      files: mine,
+    };
   });
 }
 
@@ -103,7 +110,9 @@ export async function checkCoverage(
   try {
     text = await Deno.readTextFile(lcovPath);
   } catch (err) {
-    throw new Error(`Cannot check coverage as '${lcovPath}' cannot be read: ${(err as Error).message}`);
+    throw new Error(
+      `Cannot check coverage as '${lcovPath}' cannot be read: ${(err as Error).message}`,
+    );
   }
   const files = parseLcov(text, root);
   if (files.length === 0) {

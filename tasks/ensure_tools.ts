@@ -2,34 +2,88 @@
  * Installs the external tools the tests need when they are missing, from the
  * package registries only (the machine reaches nothing else):
  *
- * - `grpcurl` (pinned) with `go install`, for the reflection test — skipped
- *   with a message where Go is not installed.
+ * - `grpcurl` (pinned) with `go install`: the reflection test uses it; it is
+ *   skipped with a message where Go is not installed.
+ *
+ * - `h2load` (Debian's nghttp2-client) with apt-get when running as root:
+ *   the connection-churn test and the benchmarks drive HTTP/2 load with it.
  *
  * Idempotent and quick when everything is present. `deno task test` runs it.
  *
  * @module
  */
-import { findExecutable, findGrpcurl } from "../tests/_tools.ts";
+import { findExecutable, goBinDirs } from "./tools.ts";
 
-/** Pinned tool versions. */
-export const GRPCURL_VERSION = "v1.9.3";
+/** Go tools and their pinned versions. */
+export const GO_TOOLS = {
+  grpcurl: "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3",
+} as const;
 
-async function ensureGrpcurl(): Promise<void> {
-  if (await findGrpcurl()) return;
+/** Installs a pinned Go tool unless it is already there; false when Go is missing. */
+export async function ensureGoTool(name: keyof typeof GO_TOOLS): Promise<boolean> {
+  if (await findExecutable(name, goBinDirs())) return true;
   const go = await findExecutable("go", ["/usr/local/go/bin"]);
   if (!go) {
-    console.log("grpcurl: not installed and Go is missing; the reflection test will be skipped");
-    return;
+    console.log(`${name}: not installed and Go is missing; tests that need it are skipped`);
+    return false;
   }
-  console.log(`grpcurl: installing ${GRPCURL_VERSION} with go install ...`);
+  console.log(`${name}: installing ${GO_TOOLS[name]} with go install ...`);
   const out = await new Deno.Command(go, {
-    args: ["install", `github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}`],
+    args: ["install", GO_TOOLS[name]],
     stdout: "inherit",
     stderr: "inherit",
   }).output();
-  if (!out.success) throw new Error(`Cannot install grpcurl: 'go install' exited ${out.code}`);
+  if (!out.success) throw new Error(`Cannot install ${name}: 'go install' exited ${out.code}`);
+  return true;
+}
+
+/** Debian packages the tests use, by the executable they provide. */
+export const DEBIAN_TOOLS = {
+  h2load: "nghttp2-client",
+} as const;
+
+let aptUpdated = false;
+
+/**
+ * Installs a Debian package for `binary` unless it is already on PATH; false
+ * when it cannot (no apt-get, or not root).
+ */
+export async function ensureDebianTool(binary: keyof typeof DEBIAN_TOOLS): Promise<boolean> {
+  if (await findExecutable(binary)) return true;
+  const apt = await findExecutable("apt-get");
+  if (!apt || Deno.uid() !== 0) {
+    console.log(
+      `${binary}: not installed (apt-get install ${
+        DEBIAN_TOOLS[binary]
+      }); tests that need it are skipped`,
+    );
+    return false;
+  }
+  const run = async (args: string[]) => {
+    const out = await new Deno.Command(apt, {
+      args,
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!out.success) {
+      throw new Error(
+        `Cannot install ${DEBIAN_TOOLS[binary]}: 'apt-get ${args.join(" ")}' exited ${out.code}`,
+      );
+    }
+  };
+  console.log(`${binary}: installing Debian package ${DEBIAN_TOOLS[binary]} ...`);
+  if (!aptUpdated) {
+    await run(["update", "-qq"]);
+    aptUpdated = true;
+  }
+  await run(["install", "-y", "-qq", DEBIAN_TOOLS[binary]]);
+  return true;
 }
 
 if (import.meta.main) {
-  await ensureGrpcurl();
+  for (const name of Object.keys(GO_TOOLS) as (keyof typeof GO_TOOLS)[]) await ensureGoTool(name);
+  for (const name of Object.keys(DEBIAN_TOOLS) as (keyof typeof DEBIAN_TOOLS)[]) {
+    await ensureDebianTool(name);
+  }
 }

@@ -3,7 +3,7 @@
 # native binary for this platform). Idempotent: does nothing when the pinned
 # version is already on PATH.
 set -eu
-DENO_VERSION=2.9.6
+DENO_VERSION=2.9.3
 
 if command -v deno >/dev/null 2>&1 && deno --version 2>/dev/null | head -n 1 | grep -q "^deno ${DENO_VERSION} "; then
   exit 0

@@ -5,7 +5,8 @@
  * @module
  */
 import { connect, type PrismClients } from "../proto/client.ts";
-import { parseConfig, type ProxyConfig } from "../proxy/config/config.ts";
+import type { ProxyConfig } from "../proxy/config/config.ts";
+import { parseConfig } from "../proxy/config/load.ts";
 import { Logger } from "../proxy/log/logger.ts";
 import { Proxy } from "../proxy/server.ts";
 
@@ -32,7 +33,12 @@ export async function startTestProxy(
   const logs: string[] = [];
   const log = new Logger({}, "debug", (line) => logs.push(line));
   const cfg = typeof config === "string" ? parseConfig(config, "test.yaml") : config;
-  const proxy = await Proxy.start({ config: cfg, listen: "127.0.0.1:0", log, clock: options.clock });
+  const proxy = await Proxy.start({
+    config: cfg,
+    listen: "127.0.0.1:0",
+    log,
+    clock: options.clock,
+  });
   const address = `127.0.0.1:${proxy.port}`;
   const clients = connect(address);
   return {

@@ -80,7 +80,8 @@ export function spawnPrism(args: string[], env: Record<string, string> = {}): Pr
       }
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no "${msg}" log line within ${timeoutMs} ms:\n${stderr.join("\n")}`)),
+          () =>
+            reject(new Error(`no "${msg}" log line within ${timeoutMs} ms:\n${stderr.join("\n")}`)),
           timeoutMs,
         );
         waiters.push({ msg, resolve: (v) => (clearTimeout(timer), resolve(v)) });

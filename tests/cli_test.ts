@@ -33,6 +33,9 @@ Deno.test("prism proxy: bad flags exit 2 naming the flag", async () => {
   const extra = await runPrism(["proxy", "stray"]);
   assert.equal(extra.code, 2);
   assert.match(extra.stderr, /unexpected argument "stray"/);
+  const badLevel = await runPrism(["proxy"], { PRISM_LOG_LEVEL: "loud" });
+  assert.equal(badLevel.code, 2);
+  assert.match(badLevel.stderr, /PRISM_LOG_LEVEL/);
   const help = await runPrism(["proxy", "--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--config FILE/);

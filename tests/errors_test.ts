@@ -43,27 +43,32 @@ Deno.test({ name: "errors: status codes for bad input", ...GRPC_TEST }, async (t
       assertBytes(got.value, bytes("x"));
     });
 
-    await t.step("interface the backend lacks: UNIMPLEMENTED naming backend and interface", async () => {
-      await assertStatus(
-        unary(pubsub, "Publish", { namespace: "default", topic: "t", payload: bytes("x") }),
-        status.UNIMPLEMENTED,
-        `backend "memstore"`,
-      );
-      await assertStatus(
-        collect(pubsub.Subscribe({ namespace: "default", topic: "t", subscriber_id: "s" })),
-        status.UNIMPLEMENTED,
-        "pubsub",
-      );
-      await assertStatus(
-        unary(stream, "Append", { namespace: "default", stream: "s", payload: bytes("x") }),
-        status.UNIMPLEMENTED,
-        "stream",
-      );
-      await assertStatus(
-        collect(stream.Read({ namespace: "default", stream: "s", from_offset: 0, max_messages: 1 })),
-        status.UNIMPLEMENTED,
-      );
-    });
+    await t.step(
+      "interface the backend lacks: UNIMPLEMENTED naming backend and interface",
+      async () => {
+        await assertStatus(
+          unary(pubsub, "Publish", { namespace: "default", topic: "t", payload: bytes("x") }),
+          status.UNIMPLEMENTED,
+          `backend "memstore"`,
+        );
+        await assertStatus(
+          collect(pubsub.Subscribe({ namespace: "default", topic: "t", subscriber_id: "s" })),
+          status.UNIMPLEMENTED,
+          "pubsub",
+        );
+        await assertStatus(
+          unary(stream, "Append", { namespace: "default", stream: "s", payload: bytes("x") }),
+          status.UNIMPLEMENTED,
+          "stream",
+        );
+        await assertStatus(
+          collect(
+            stream.Read({ namespace: "default", stream: "s", from_offset: 0, max_messages: 1 }),
+          ),
+          status.UNIMPLEMENTED,
+        );
+      },
+    );
 
     const invalid: [string, () => Promise<unknown>, string][] = [
       ["empty key (Set)", () => unary(kv, "Set", { key: "", value: bytes("x") }), "'key' is empty"],
@@ -73,21 +78,47 @@ Deno.test({ name: "errors: status codes for bad input", ...GRPC_TEST }, async (t
       ["empty key (Expire)", () => unary(ttl, "Expire", { key: "", ttl_seconds: 1 }), "'key'"],
       ["empty key (GetTTL)", () => unary(ttl, "GetTTL", { key: "" }), "'key'"],
       ["empty key (Persist)", () => unary(ttl, "Persist", { key: "" }), "'key'"],
-      ["negative TTL (Set)", () =>
-        unary(kv, "Set", { key: "k", value: bytes("x"), ttl_seconds: -1 }), "current value is -1"],
-      ["negative TTL (Expire)", () =>
-        unary(ttl, "Expire", { key: "k", ttl_seconds: -5 }), "current value is -5"],
-      ["key over max_key_bytes", () =>
-        unary(kv, "Set", { key: "k".repeat(65), value: bytes("x") }), "over limits.max_key_bytes (64)"],
-      ["multi-byte key over max_key_bytes", () =>
-        unary(kv, "Get", { key: "ü".repeat(33) }), "66 bytes"],
-      ["value over max_value_bytes", () =>
-        unary(kv, "Set", { key: "k", value: new Uint8Array(1025) }), "over limits.max_value_bytes (1024)"],
-      ["empty list_key", () => unary(list, "PushLeft", { list_key: "", value: bytes("x") }), "'list_key'"],
+      [
+        "negative TTL (Set)",
+        () => unary(kv, "Set", { key: "k", value: bytes("x"), ttl_seconds: -1 }),
+        "current value is -1",
+      ],
+      [
+        "negative TTL (Expire)",
+        () => unary(ttl, "Expire", { key: "k", ttl_seconds: -5 }),
+        "current value is -5",
+      ],
+      [
+        "key over max_key_bytes",
+        () => unary(kv, "Set", { key: "k".repeat(65), value: bytes("x") }),
+        "over limits.max_key_bytes (64)",
+      ],
+      [
+        "multi-byte key over max_key_bytes",
+        () => unary(kv, "Get", { key: "ü".repeat(33) }),
+        "66 bytes",
+      ],
+      [
+        "value over max_value_bytes",
+        () => unary(kv, "Set", { key: "k", value: new Uint8Array(1025) }),
+        "over limits.max_value_bytes (1024)",
+      ],
+      [
+        "empty list_key",
+        () => unary(list, "PushLeft", { list_key: "", value: bytes("x") }),
+        "'list_key'",
+      ],
       ["empty list_key (Length)", () => unary(list, "Length", { list_key: "" }), "'list_key'"],
-      ["list value over limit", () =>
-        unary(list, "PushRight", { list_key: "l", value: new Uint8Array(2000) }), "'value'"],
-      ["prefix over max_key_bytes", () => unary(scan, "Count", { prefix: "p".repeat(100) }), "'prefix'"],
+      [
+        "list value over limit",
+        () => unary(list, "PushRight", { list_key: "l", value: new Uint8Array(2000) }),
+        "'value'",
+      ],
+      [
+        "prefix over max_key_bytes",
+        () => unary(scan, "Count", { prefix: "p".repeat(100) }),
+        "'prefix'",
+      ],
     ];
     for (const [name, call, message] of invalid) {
       await t.step(`INVALID_ARGUMENT: ${name}`, async () => {
@@ -109,14 +140,17 @@ Deno.test({ name: "errors: status codes for bad input", ...GRPC_TEST }, async (t
       assert.equal((await unary(ttl, "GetTTL", { key: "keep" })).ttl_seconds, -1);
     });
 
-    await t.step("a message larger than the transport limit is refused, server unharmed", async () => {
-      const e = await assertStatus(
-        unary(kv, "Set", { key: "huge", value: new Uint8Array(6 * 1024 * 1024) }),
-        status.RESOURCE_EXHAUSTED,
-      );
-      assert.ok(e.details.length > 0);
-      assert.equal((await unary(kv, "Exists", { key: "keep" })).exists, true);
-    });
+    await t.step(
+      "a message larger than the transport limit is refused, server unharmed",
+      async () => {
+        const e = await assertStatus(
+          unary(kv, "Set", { key: "huge", value: new Uint8Array(6 * 1024 * 1024) }),
+          status.RESOURCE_EXHAUSTED,
+        );
+        assert.ok(e.details.length > 0);
+        assert.equal((await unary(kv, "Exists", { key: "keep" })).exists, true);
+      },
+    );
 
     await t.step("memory cap reached: RESOURCE_EXHAUSTED, earlier data intact", async () => {
       const value = new Uint8Array(1000).fill(9);

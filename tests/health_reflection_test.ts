@@ -6,10 +6,10 @@
  * @module
  */
 import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
-import { service as healthService } from "grpc-health-check";
+import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
 import { assert } from "./_assert.ts";
 import { GRPC_TEST, startTestProxy } from "./_harness.ts";
-import { findGrpcurl } from "./_tools.ts";
+import { findGrpcurl } from "../tasks/tools.ts";
 
 type Check = (
   req: { service: string },
@@ -20,7 +20,7 @@ Deno.test({ name: "health: overall and per namespace", ...GRPC_TEST }, async () 
   const h = await startTestProxy(
     "namespaces: [{ name: default, backend: memstore }, { name: other, backend: memstore }]",
   );
-  const Health = makeGenericClientConstructor(healthService, "Health");
+  const Health = makeGenericClientConstructor(serviceDefinition(SERVICE_NAMES.health), "Health");
   const client = new Health(h.address, credentials.createInsecure()) as unknown as {
     Check: Check;
     close(): void;
@@ -81,6 +81,11 @@ Deno.test({
     // protobufjs (under proto-loader and @grpc/reflection) describes a proto3
     // `optional` field as the synthetic one-field oneof it stands for.
     assert.match(describe, /oneof _ttl_seconds \{\s+int64 ttl_seconds = 4/);
+    // Map fields must be described the way strict clients (Go protobuf) accept.
+    const publish = await run(h.address, "describe", "prism.interfaces.pubsub.PublishRequest");
+    assert.match(publish, /map<string, string> metadata = 4;/);
+    const stream = await run(h.address, "describe", "prism.interfaces.stream.Record");
+    assert.match(stream, /map<string, string> metadata = 3;/);
     await run(
       "-d",
       '{"key":"a","value":"YQ=="}',
@@ -88,7 +93,12 @@ Deno.test({
       "prism.interfaces.keyvalue.KeyValueBasicInterface/Set",
     );
     const got = JSON.parse(
-      await run("-d", '{"key":"a"}', h.address, "prism.interfaces.keyvalue.KeyValueBasicInterface/Get"),
+      await run(
+        "-d",
+        '{"key":"a"}',
+        h.address,
+        "prism.interfaces.keyvalue.KeyValueBasicInterface/Get",
+      ),
     );
     assert.deepEqual(got, { value: "YQ==", found: true });
     const scan = await run(

@@ -173,7 +173,8 @@ export class MemStoreBackend implements Backend {
       maxKeyBytes: options.limits.max_key_bytes,
       maxValueBytes: options.limits.max_value_bytes,
       clock: options.clock,
-      onTrap: (err, op) => log.error("memstore trapped; the call failed with INTERNAL", { op, error: err }),
+      onTrap: (err, op) =>
+        log.error("memstore trapped; the call failed with INTERNAL", { op, error: err }),
     });
     return new MemStoreBackend(options.namespace, store);
   }

@@ -1,6 +1,7 @@
 /**
- * The proxy's YAML configuration (CONTRACT §3): parsing, strict validation
- * and defaults.
+ * The proxy's configuration (CONTRACT §3): its shape, strict validation and
+ * defaults. Reading YAML is in `load.ts`, so that the YAML parser loads only
+ * when there is a file.
  *
  * Every problem is reported as a {@linkcode ConfigError} whose message names
  * the file, the line and the path of the offending field, e.g.
@@ -8,7 +9,6 @@
  *
  * @module
  */
-import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 
 /** The backends a namespace may name.
  *
@@ -103,9 +103,9 @@ export interface ProxyConfig {
  *
  * @example
  * ```ts
- * import { ConfigError, parseConfig } from "./config.ts";
+ * import { ConfigError, validateConfig } from "./config.ts";
  * try {
- *   parseConfig("listen: 1", "prism.yaml");
+ *   validateConfig({ listen: 1 }, () => "prism.yaml: ");
  * } catch (err) {
  *   console.log(err instanceof ConfigError); // true
  * }
@@ -148,7 +148,16 @@ export function defaultConfig(): ProxyConfig {
   };
 }
 
-type Where = (path: (string | number)[]) => string;
+/** Tells where a config path is in its source, as a `file:line: ` prefix.
+ *
+ * @example
+ * ```ts
+ * import type { Where } from "./config.ts";
+ * const where: Where = () => "prism.yaml:3: ";
+ * console.log(where(["listen"]));
+ * ```
+ */
+export type Where = (path: (string | number)[]) => string;
 
 function describe(value: unknown): string {
   if (value === null) return "null";
@@ -245,7 +254,20 @@ export function parseListen(address: string): { host: string; port: number } {
 
 const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
-function validate(raw: unknown, where: Where): ProxyConfig {
+/**
+ * Validates a parsed configuration document (plain data) and fills in
+ * defaults; `where` locates paths for messages.
+ *
+ * @throws {ConfigError} naming the location and path of the first problem.
+ *
+ * @example
+ * ```ts
+ * import { validateConfig } from "./config.ts";
+ * const config = validateConfig({ namespaces: [{ name: "a", backend: "memstore" }] }, () => "");
+ * console.log(config.namespaces[0].config); // { max_memory_mb: 64 }
+ * ```
+ */
+export function validateConfig(raw: unknown, where: Where): ProxyConfig {
   const v: Validator = new Validator(where);
   const config = defaultConfig();
   if (raw === null || raw === undefined) return config;
@@ -267,7 +289,9 @@ function validate(raw: unknown, where: Where): ProxyConfig {
   if (top.limits !== undefined) {
     const limits = v.object(top.limits, ["limits"], ["max_key_bytes", "max_value_bytes"]);
     for (const key of ["max_key_bytes", "max_value_bytes"] as const) {
-      if (limits[key] !== undefined) config.limits[key] = v.positiveInt(limits[key], ["limits", key]);
+      if (limits[key] !== undefined) {
+        config.limits[key] = v.positiveInt(limits[key], ["limits", key]);
+      }
     }
   }
   if (top.namespaces !== undefined) {
@@ -306,72 +330,13 @@ function validate(raw: unknown, where: Where): ProxyConfig {
       return {
         name,
         backend: backend as BackendKind,
-        config: v.backendConfig(ns.config ?? {}, ["namespaces", i, "config"], backend as BackendKind),
+        config: v.backendConfig(
+          ns.config ?? {},
+          ["namespaces", i, "config"],
+          backend as BackendKind,
+        ),
       };
     });
   }
   return config;
 }
-
-/**
- * Parses and validates YAML configuration text. Unknown keys, unknown
- * backends, duplicate namespace names and wrong types are errors; missing
- * keys take the defaults of {@linkcode defaultConfig}. Backend-specific
- * `config` blocks are checked by the backend that owns them
- * ({@linkcode checkBackendConfig}).
- *
- * @param text The YAML document.
- * @param file The file name used in error messages.
- * @throws {ConfigError} naming file, line and field of the first problem.
- *
- * @example
- * ```ts
- * import { parseConfig } from "./config.ts";
- * const config = parseConfig("namespaces: [{ name: cache, backend: memstore }]", "prism.yaml");
- * console.log(config.namespaces[0].name); // "cache"
- * ```
- */
-export function parseConfig(text: string, file = "<config>"): ProxyConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0];
-    const line = lineCounter.linePos(err.pos[0]).line;
-    throw new ConfigError(`${file}:${line}: invalid YAML: ${err.message.split("\n")[0]}`, "");
-  }
-  const where: Where = (path) => {
-    let node: unknown = doc.contents;
-    let last = node;
-    for (const part of path) {
-      if (isMap(node)) node = node.get(part, true);
-      else if (isSeq(node)) node = node.get(part as number, true);
-      else break;
-      if (node !== undefined) last = node;
-    }
-    const range = (last as { range?: [number, number, number] } | null)?.range;
-    return range ? `${file}:${lineCounter.linePos(range[0]).line}: ` : `${file}: `;
-  };
-  return validate(doc.toJS(), where);
-}
-
-/**
- * Reads and validates a configuration file.
- *
- * @throws {ConfigError} when the file cannot be read or is invalid.
- *
- * @example
- * ```ts ignore
- * import { loadConfigFile } from "./config.ts";
- * const config = await loadConfigFile("prism.yaml");
- * ```
- */
-export async function loadConfigFile(path: string): Promise<ProxyConfig> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    throw new ConfigError(`${path}: cannot read config file: ${(err as Error).message}`, "");
-  }
-  return parseConfig(text, path);
-}
-

@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  BACKEND_CONFIG_SCHEMAS,
-  ConfigError,
-  defaultConfig,
-  loadConfigFile,
-  parseConfig,
-  parseListen,
-} from "./config.ts";
+import { BACKEND_CONFIG_SCHEMAS, ConfigError, defaultConfig, parseListen } from "./config.ts";
+import { loadConfigFile, parseConfig } from "./load.ts";
 
 function rejects(text: string, message: string): ConfigError {
   try {
@@ -92,7 +86,10 @@ Deno.test("parseConfig: errors name file, line and path", () => {
   );
   rejects("namespaces: {}\n", `prism.yaml:1: namespaces: expected a list, got a mapping`);
   rejects("namespaces: []\n", `prism.yaml:1: namespaces: expected at least one namespace`);
-  rejects("namespaces:\n  - backend: memstore\n", `prism.yaml:2: namespaces[0]: missing key "name"`);
+  rejects(
+    "namespaces:\n  - backend: memstore\n",
+    `prism.yaml:2: namespaces[0]: missing key "name"`,
+  );
   rejects("namespaces:\n  - name: x\n", `prism.yaml:2: namespaces[0]: missing key "backend"`);
   rejects(
     "namespaces:\n  - name: 'bad name'\n    backend: memstore\n",
@@ -103,8 +100,14 @@ Deno.test("parseConfig: errors name file, line and path", () => {
     `prism.yaml:2: namespaces[0].name: expected a string, got number 7`,
   );
   rejects("- a\n- b\n", `prism.yaml:1: (top level): expected a mapping, got a list`);
-  rejects(`listen: "nohost"\n`, `prism.yaml:1: listen: invalid listen address "nohost" (expected HOST:PORT, e.g. 0.0.0.0:8980)`);
-  rejects("drain_timeout_seconds: 1.5\n", `prism.yaml:1: drain_timeout_seconds: expected a positive integer, got number 1.5`);
+  rejects(
+    `listen: "nohost"\n`,
+    `prism.yaml:1: listen: invalid listen address "nohost" (expected HOST:PORT, e.g. 0.0.0.0:8980)`,
+  );
+  rejects(
+    "drain_timeout_seconds: 1.5\n",
+    `prism.yaml:1: drain_timeout_seconds: expected a positive integer, got number 1.5`,
+  );
 });
 
 Deno.test("parseConfig: YAML syntax errors and duplicate keys name the line", () => {

@@ -6,7 +6,9 @@ const PUBSUB = "/prism.interfaces.pubsub.PubSubBasicInterface/";
 const STREAM = "/prism.interfaces.stream.StreamBasicInterface/";
 
 Deno.test("utf8Length matches TextEncoder", () => {
-  for (const s of ["", "abc", "ü", "€", "🔑", "a🔑b", "\ud800", "\udc00x", "\ud800\ud800", "ключ"]) {
+  for (
+    const s of ["", "abc", "ü", "€", "🔑", "a🔑b", "\ud800", "\udc00x", "\ud800\ud800", "ключ"]
+  ) {
     assert.equal(utf8Length(s), new TextEncoder().encode(s).length, JSON.stringify(s));
   }
 });
@@ -14,13 +16,28 @@ Deno.test("utf8Length matches TextEncoder", () => {
 Deno.test("validators: pub/sub and stream rules", () => {
   const publish = validatorFor(`${PUBSUB}Publish`, LIMITS)!;
   assert.equal(publish({ topic: "t", payload: new Uint8Array(4) }), undefined);
-  assert.equal(publish({ topic: "", payload: new Uint8Array(0) }), "Cannot Publish as 'topic' is empty");
-  assert.match(publish({ topic: "t", payload: new Uint8Array(5) })!, /'payload' is 5 bytes, over limits\.max_value_bytes \(4\)/);
-  assert.match(publish({ topic: "topic-too-long", payload: new Uint8Array(0) })!, /'topic' is 14 bytes/);
+  assert.equal(
+    publish({ topic: "", payload: new Uint8Array(0) }),
+    "Cannot Publish as 'topic' is empty",
+  );
+  assert.match(
+    publish({ topic: "t", payload: new Uint8Array(5) })!,
+    /'payload' is 5 bytes, over limits\.max_value_bytes \(4\)/,
+  );
+  assert.match(
+    publish({ topic: "topic-too-long", payload: new Uint8Array(0) })!,
+    /'topic' is 14 bytes/,
+  );
   const unsubscribe = validatorFor(`${PUBSUB}Unsubscribe`, LIMITS)!;
-  assert.equal(unsubscribe({ topic: "t", subscriber_id: "" }), "Cannot Unsubscribe as 'subscriber_id' is empty");
+  assert.equal(
+    unsubscribe({ topic: "t", subscriber_id: "" }),
+    "Cannot Unsubscribe as 'subscriber_id' is empty",
+  );
   const append = validatorFor(`${STREAM}Append`, LIMITS)!;
-  assert.equal(append({ stream: "", payload: new Uint8Array(0) }), "Cannot Append as 'stream' is empty");
+  assert.equal(
+    append({ stream: "", payload: new Uint8Array(0) }),
+    "Cannot Append as 'stream' is empty",
+  );
   const read = validatorFor(`${STREAM}Read`, LIMITS)!;
   assert.equal(
     read({ stream: "s", from_offset: -1 }),

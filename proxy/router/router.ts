@@ -14,11 +14,7 @@ import {
   status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import {
-  DATA_SERVICES,
-  type ServiceName,
-  serviceDefinition,
-} from "../../proto/definitions.ts";
+import { DATA_SERVICES, serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Limits } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
@@ -131,7 +127,9 @@ export class Router {
     if (backend === undefined) {
       return new StatusError(
         status.NOT_FOUND,
-        `namespace "${name}" is not configured (configured: ${[...this.#backends.keys()].join(", ")})`,
+        `namespace "${name}" is not configured (configured: ${
+          [...this.#backends.keys()].join(", ")
+        })`,
       );
     }
     if (!backend.services.has(service)) {
@@ -244,4 +242,3 @@ export class Router {
     };
   }
 }
-

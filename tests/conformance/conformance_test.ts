@@ -65,12 +65,16 @@ namespaces:
 `);
   try {
     const declared = h.proxy.namespaces().find((n) => n.name === "default")!.services;
-    assert.deepEqual(declared.sort(), [
-      SERVICE_NAMES.keyvalueBasic,
-      SERVICE_NAMES.keyvalueScan,
-      SERVICE_NAMES.keyvalueTtl,
-      SERVICE_NAMES.list,
-    ].sort(), "memstore declares keyvalue basic/scan/ttl and list (CONTRACT §4)");
+    assert.deepEqual(
+      declared.sort(),
+      [
+        SERVICE_NAMES.keyvalueBasic,
+        SERVICE_NAMES.keyvalueScan,
+        SERVICE_NAMES.keyvalueTtl,
+        SERVICE_NAMES.list,
+      ].sort(),
+      "memstore declares keyvalue basic/scan/ttl and list (CONTRACT §4)",
+    );
     await runConformance(t, {
       backend: "memstore",
       namespace: "default",

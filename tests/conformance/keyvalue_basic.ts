@@ -74,15 +74,26 @@ export const keyvalueBasicSuite: Suite = async (t, target) => {
     }
   });
 
-  await t.step("keys are byte-exact: Unicode, glob characters, prefixes of each other", async () => {
-    const names = ["ü-ключ-🔑", "a*b?c[d]", "pre", "pre:", "pre:fix", " spaced key ", "tab\tnl\n"];
-    for (const n of names) await set(key(target, `basic:k:${n}`), bytes(n));
-    for (const n of names) {
-      const got = await get(key(target, `basic:k:${n}`));
-      assert.equal(got.found, true, n);
-      assertBytes(got.value, bytes(n), n);
-    }
-  });
+  await t.step(
+    "keys are byte-exact: Unicode, glob characters, prefixes of each other",
+    async () => {
+      const names = [
+        "ü-ключ-🔑",
+        "a*b?c[d]",
+        "pre",
+        "pre:",
+        "pre:fix",
+        " spaced key ",
+        "tab\tnl\n",
+      ];
+      for (const n of names) await set(key(target, `basic:k:${n}`), bytes(n));
+      for (const n of names) {
+        const got = await get(key(target, `basic:k:${n}`));
+        assert.equal(got.found, true, n);
+        assertBytes(got.value, bytes(n), n);
+      }
+    },
+  );
 
   await t.step("a value at exactly the size limit is accepted", async () => {
     const k = key(target, "basic:limit");

@@ -86,8 +86,10 @@ export const keyvalueScanSuite: Suite = async (t, target) => {
     const value = new Uint8Array(512).fill(1);
     for (let i = 0; i < n; i += 200) {
       await Promise.all(
-        Array.from({ length: Math.min(200, n - i) }, (_, j) =>
-          unary(kv, "Set", { namespace: ns, key: `${p}${i + j}`, value }, deadline())),
+        Array.from(
+          { length: Math.min(200, n - i) },
+          (_, j) => unary(kv, "Set", { namespace: ns, key: `${p}${i + j}`, value }, deadline()),
+        ),
       );
     }
     const got = await scanAll(p);

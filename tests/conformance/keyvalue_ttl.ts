@@ -98,8 +98,9 @@ export const keyvalueTtlSuite: Suite = async (t, target) => {
     assert.equal(await found(p + "long"), true);
     assert.equal(await found(p + "persisted"), true);
     if (target.interfaces.has("prism.interfaces.keyvalue.KeyValueScanInterface")) {
-      const keys = (await collect(scan.ScanKeys({ namespace: ns, prefix: p, limit: 0 }, deadline())))
-        .map((e) => e.key).sort();
+      const keys =
+        (await collect(scan.ScanKeys({ namespace: ns, prefix: p, limit: 0 }, deadline())))
+          .map((e) => e.key).sort();
       assert.deepEqual(keys, [p + "long", p + "persisted"]);
       assert.equal((await unary(scan, "Count", { namespace: ns, prefix: p }, deadline())).count, 2);
     }

@@ -98,20 +98,26 @@ export const listBasicSuite: Suite = async (t, target) => {
   });
 
   if (target.interfaces.has("prism.interfaces.keyvalue.KeyValueBasicInterface")) {
-    await t.step("a list operation on a plain value is FAILED_PRECONDITION; data intact", async () => {
-      const kv = target.clients.keyvalue;
-      const k = key(target, "list:wrongtype");
-      await unary(kv, "Set", { namespace: ns, key: k, value: bytes("plain") }, deadline());
-      await assertStatus(push("PushLeft", k, bytes("x")), status.FAILED_PRECONDITION);
-      await assertStatus(pop("PopLeft", k), status.FAILED_PRECONDITION);
-      assertBytes((await unary(kv, "Get", { namespace: ns, key: k }, deadline())).value, bytes("plain"));
-      const l = key(target, "list:wrongtype2");
-      await push("PushRight", l, bytes("x"));
-      await assertStatus(
-        unary(kv, "Get", { namespace: ns, key: l }, deadline()),
-        status.FAILED_PRECONDITION,
-      );
-      assert.equal(await length(l), 1);
-    });
+    await t.step(
+      "a list operation on a plain value is FAILED_PRECONDITION; data intact",
+      async () => {
+        const kv = target.clients.keyvalue;
+        const k = key(target, "list:wrongtype");
+        await unary(kv, "Set", { namespace: ns, key: k, value: bytes("plain") }, deadline());
+        await assertStatus(push("PushLeft", k, bytes("x")), status.FAILED_PRECONDITION);
+        await assertStatus(pop("PopLeft", k), status.FAILED_PRECONDITION);
+        assertBytes(
+          (await unary(kv, "Get", { namespace: ns, key: k }, deadline())).value,
+          bytes("plain"),
+        );
+        const l = key(target, "list:wrongtype2");
+        await push("PushRight", l, bytes("x"));
+        await assertStatus(
+          unary(kv, "Get", { namespace: ns, key: l }, deadline()),
+          status.FAILED_PRECONDITION,
+        );
+        assert.equal(await length(l), 1);
+      },
+    );
   }
 };

@@ -20,6 +20,9 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const COVERAGE_RAW = `${ROOT}coverage/raw`;
 const LCOV = `${ROOT}coverage/lcov.info`;
 
+/** What `deno check` covers (AssemblyScript under wasm/ is checked by its compiler). */
+const TYPE_CHECKED = ["prism.ts", "proxy", "proto", "tasks", "tests", "plugins"];
+
 /** Coverage gates; a gate applies once its component's folder exists. */
 const GATES: (Gate & { folder: string })[] = [
   { name: "proxy", folder: "proxy", prefixes: ["proxy/"], minPercent: 85 },
@@ -44,9 +47,11 @@ async function step(name: string, args: string[], env: Record<string, string> = 
     stdout: "inherit",
     stderr: "inherit",
   }).output();
-  console.log(`== ${name}: ${code === 0 ? "ok" : `FAILED (exit ${code})`} in ${
-    ((performance.now() - t0) / 1000).toFixed(1)
-  }s`);
+  console.log(
+    `== ${name}: ${code === 0 ? "ok" : `FAILED (exit ${code})`} in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    }s`,
+  );
   return code;
 }
 
@@ -61,22 +66,25 @@ async function runTests(args: string[], env: Record<string, string>) {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  let tail = "";
+  let output = "";
   const decoder = new TextDecoder();
   for await (const chunk of child.stdout) {
     await Deno.stdout.write(chunk);
-    tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4096);
+    output += decoder.decode(chunk, { stream: true });
   }
   const { code } = await child.status;
-  // deno test ends with e.g. "ok | 12 passed (40 steps) | 0 failed (2s)".
+  // deno test's summary reads e.g. "ok | 12 passed (40 steps) | 0 failed (2s)"
+  // (a coverage table may follow it).
   // deno-lint-ignore no-control-regex
-  const plain = tail.replace(/\x1b\[[0-9;]*m/g, "");
-  const m = /(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(plain);
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const m = [...plain.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)].at(-1);
   const passed = m ? Number(m[1]) : 0;
   const failed = m ? Number(m[2]) : (code === 0 ? 0 : 1);
-  console.log(`== tests: ${code === 0 ? "ok" : `FAILED (exit ${code})`} in ${
-    ((performance.now() - t0) / 1000).toFixed(1)
-  }s`);
+  console.log(
+    `== tests: ${code === 0 ? "ok" : `FAILED (exit ${code})`} in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    }s`,
+  );
   return { code, passed, failed };
 }
 
@@ -95,10 +103,12 @@ async function main(): Promise<number> {
 
   if (await step("tools", ["run", "-A", "tasks/ensure_tools.ts"]) !== 0) return 1;
   if (await step("build wasm", ["run", "-A", "tasks/build_wasm.ts"]) !== 0) return 1;
-  if (await step("proto up to date", ["run", "-A", "tasks/gen_proto.ts", "--check"]) !== 0) return 1;
+  if (await step("proto up to date", ["run", "-A", "tasks/gen_proto.ts", "--check"]) !== 0) {
+    return 1;
+  }
   if (await step("format", ["fmt", "--check"]) !== 0) return 1;
   if (await step("lint", ["lint"]) !== 0) return 1;
-  if (await step("type check", ["check", "."]) !== 0) return 1;
+  if (await step("type check", ["check", ...TYPE_CHECKED]) !== 0) return 1;
 
   await Deno.remove(`${ROOT}coverage`, { recursive: true }).catch(() => {});
   const tests = await runTests(["test", "-A", `--coverage=${COVERAGE_RAW}`, ...extra], {
@@ -141,7 +151,11 @@ async function main(): Promise<number> {
         `(${r.hit}/${r.found} lines, gate ${r.minPercent}%)`,
     );
     if (!r.pass) {
-      for (const f of r.files.filter((f) => f.hit < f.found).sort((a, b) => a.hit / a.found - b.hit / b.found)) {
+      for (
+        const f of r.files.filter((f) => f.hit < f.found).sort((a, b) =>
+          a.hit / a.found - b.hit / b.found
+        )
+      ) {
         console.log(`       ${f.path}: ${f.hit}/${f.found}`);
       }
     }

@@ -14,7 +14,10 @@ async function isExecutable(path: string): Promise<boolean> {
 }
 
 /** Finds an executable on PATH or in the given extra folders. */
-export async function findExecutable(name: string, extra: string[] = []): Promise<string | undefined> {
+export async function findExecutable(
+  name: string,
+  extra: string[] = [],
+): Promise<string | undefined> {
   const dirs = [...(Deno.env.get("PATH") ?? "").split(":"), ...extra].filter((d) => d !== "");
   for (const dir of dirs) {
     if (await isExecutable(`${dir}/${name}`)) return `${dir}/${name}`;

@@ -1,0 +1,97 @@
+/**
+ * gRPC server reflection (`grpc.reflection.v1` and `v1alpha`) on the proxy's
+ * port, so that grpcurl, ghz and similar tools work without .proto files.
+ *
+ * The services are registered at start-up from the embedded descriptors,
+ * but `@grpc/reflection`, which answers the requests, is loaded and builds
+ * its symbol index only when the first reflection request arrives: loading
+ * and indexing cost ≈45 ms (measured), a sixth of the proxy's start-up, for
+ * a service most deployments call rarely.
+ *
+ * @module
+ */
+import type { Server, ServerDuplexStream } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
+import {
+  reflectionPackageDefinition,
+  SERVICE_NAMES,
+  serviceDefinition,
+} from "../../proto/definitions.ts";
+
+type Message = Record<string, unknown>;
+type Answer = (request: Message) => Message;
+
+/** The request fields of the `message_request` oneof (snake_case as decoded here). */
+const REQUEST_KINDS = [
+  "file_by_filename",
+  "file_containing_symbol",
+  "file_containing_extension",
+  "all_extension_numbers_of_type",
+  "list_services",
+];
+
+function camel(key: string): string {
+  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Renames keys recursively (bytes and scalars are left as they are). */
+function rename(value: unknown, name: (key: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((v) => rename(v, name));
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return value;
+  const out: Message = {};
+  for (const [k, v] of Object.entries(value)) out[name(k)] = rename(v, name);
+  return out;
+}
+
+/**
+ * `@grpc/reflection` reads requests and writes responses in camelCase with
+ * the oneof's name set; the proxy's codecs use the .proto field names.
+ */
+function adapt(answer: Answer): (request: Message) => Message {
+  return (request) => {
+    const kind = REQUEST_KINDS.find((k) => request[k] !== undefined && request[k] !== null);
+    const camelRequest = rename(request, camel) as Message;
+    if (kind) camelRequest.messageRequest = camel(kind);
+    return rename(answer(camelRequest), snake) as Message;
+  };
+}
+
+async function loadAnswer(): Promise<Answer> {
+  const { ReflectionService } = await import("@grpc/reflection");
+  const service = new ReflectionService(reflectionPackageDefinition() as never);
+  // v1 and v1alpha answer identically; the library keeps both behind this facade.
+  const v1 = (service as unknown as { v1: { handleServerReflectionRequest: Answer } }).v1;
+  return (request) => v1.handleServerReflectionRequest(request);
+}
+
+/**
+ * Registers both reflection services on `server`; the index is built on first use.
+ *
+ * @example
+ * ```ts
+ * import { Server } from "@grpc/grpc-js";
+ * import { addReflection } from "./reflection.ts";
+ * addReflection(new Server());
+ * ```
+ */
+export function addReflection(server: Server): void {
+  let answer: Promise<(request: Message) => Message> | undefined;
+  const handler = (call: ServerDuplexStream<Message, Message>) => {
+    answer ??= loadAnswer().then(adapt);
+    call.on("data", (request: Message) => {
+      answer!.then(
+        (respond) => call.write(respond(request)),
+        (err) =>
+          call.emit("error", { code: status.INTERNAL, details: `reflection: ${err.message}` }),
+      );
+    });
+    call.on("end", () => answer!.then(() => call.end(), () => {}));
+  };
+  for (const name of [SERVICE_NAMES.reflection, SERVICE_NAMES.reflectionAlpha]) {
+    server.addService(serviceDefinition(name), { ServerReflectionInfo: handler });
+  }
+}
