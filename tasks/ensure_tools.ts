@@ -8,6 +8,9 @@
  * - `h2load` (Debian's nghttp2-client) with apt-get when running as root:
  *   the connection-churn test and the benchmarks drive HTTP/2 load with it.
  *
+ * - `redis-server` (Debian's redis-server) with apt-get when running as root:
+ *   the redis plugin's tests run a real Redis (`tests/_redis.ts`).
+ *
  * Idempotent and quick when everything is present. `deno task test` runs it.
  *
  * @module
@@ -40,6 +43,7 @@ export async function ensureGoTool(name: keyof typeof GO_TOOLS): Promise<boolean
 /** Debian packages the tests use, by the executable they provide. */
 export const DEBIAN_TOOLS = {
   h2load: "nghttp2-client",
+  "redis-server": "redis-server",
 } as const;
 
 let aptUpdated = false;

@@ -60,6 +60,14 @@ Deno.test("prism proxy: invalid config exits 2 naming file, line and field", asy
     const viaEnv = await runPrism(["proxy"], { PRISM_CONFIG: file });
     assert.equal(viaEnv.code, 2);
     assert.match(viaEnv.stderr, /namespaces\[1\]\.backend/);
+    const tooSmall = `${dir}/small.yaml`;
+    await Deno.writeTextFile(
+      tooSmall,
+      "limits: { max_value_bytes: 4000000 }\nnamespaces: [{ name: a, backend: memstore, config: { max_memory_mb: 2 } }]\n",
+    );
+    const small = await runPrism(["proxy", "--config", tooSmall]);
+    assert.equal(small.code, 2, small.stderr);
+    assert.match(small.stderr, /namespace "a": .*max_memory_mb.* too small/);
     const missing = await runPrism(["proxy", "--config", `${dir}/nope.yaml`]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.yaml: cannot read config file/);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Limits, NamespaceConfig } from "../config/config.ts";
+import { ConfigError, type Limits, type NamespaceConfig } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Backend } from "./backend.ts";
 import { MemStoreBackend } from "./memstore.ts";
@@ -33,13 +33,22 @@ export interface BackendContext {
 export async function createBackend(ns: NamespaceConfig, ctx: BackendContext): Promise<Backend> {
   switch (ns.backend) {
     case "memstore":
-      return await MemStoreBackend.create({
-        namespace: ns.name,
-        maxMemoryMb: ns.config.max_memory_mb as number,
-        limits: ctx.limits,
-        log: ctx.log,
-        clock: ctx.clock,
-      });
+      try {
+        return await MemStoreBackend.create({
+          namespace: ns.name,
+          maxMemoryMb: ns.config.max_memory_mb as number,
+          limits: ctx.limits,
+          log: ctx.log,
+          clock: ctx.clock,
+        });
+      } catch (err) {
+        // The store refuses settings that cannot work together (a cap too
+        // small for one entry of the configured limits): a config error.
+        if (err instanceof RangeError) {
+          throw new ConfigError(`namespace "${ns.name}": ${err.message}`, `namespaces.${ns.name}`);
+        }
+        throw err;
+      }
     default:
       throw new Error(
         `Cannot start namespace "${ns.name}" as backend "${ns.backend}" is not available in this build yet (available: memstore)`,

@@ -46,9 +46,10 @@ type SettingType = "string" | "positive integer" | "non-empty string list" | "bo
  */
 export const BACKEND_CONFIG_SCHEMAS: Record<
   BackendKind,
-  Record<string, { type: SettingType; default?: unknown }>
+  Record<string, { type: SettingType; default?: unknown; max?: number }>
 > = {
-  memstore: { max_memory_mb: { type: "positive integer", default: 64 } },
+  // The module addresses memory with 32-bit pointers: 2 GiB at most.
+  memstore: { max_memory_mb: { type: "positive integer", default: 64, max: 2048 } },
   redis: { url: { type: "string", default: "redis://127.0.0.1:6379" } },
   kafka: { brokers: { type: "non-empty string list", default: ["127.0.0.1:9092"] } },
 };
@@ -218,6 +219,9 @@ class Validator {
         : Array.isArray(item) && item.length > 0 &&
           item.every((s) => typeof s === "string" && s.length > 0);
       if (!ok) this.fail(at, `expected a ${rule.type}, got ${describe(item)}`);
+      if (rule.max !== undefined && (item as number) > rule.max) {
+        this.fail(at, `must be at most ${rule.max}, got ${item}`);
+      }
       out[key] = item;
     }
     return out;

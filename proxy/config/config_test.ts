@@ -77,6 +77,10 @@ Deno.test("parseConfig: errors name file, line and path", () => {
     `prism.yaml:5: namespaces[0].config.max_memory_mb: expected a positive integer, got number -1`,
   );
   rejects(
+    "namespaces:\n  - name: a\n    backend: memstore\n    config: { max_memory_mb: 4096 }\n",
+    `prism.yaml:4: namespaces[0].config.max_memory_mb: must be at most 2048, got 4096`,
+  );
+  rejects(
     "namespaces:\n  - name: a\n    backend: memstore\n    config: { max_mem: 1 }\n",
     `prism.yaml:4: namespaces[0].config.max_mem: unknown key "max_mem" (expected one of max_memory_mb)`,
   );

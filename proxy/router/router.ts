@@ -18,7 +18,7 @@ import { DATA_SERVICES, serviceDefinition, type ServiceName } from "../../proto/
 import type { Backend } from "../backend/backend.ts";
 import type { Limits } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
-import { StatusError, toServiceError } from "./status.ts";
+import { StatusError, toServiceError } from "../../proto/status.ts";
 import { type Validator, validatorFor } from "./_validate.ts";
 
 /** Short interface names used in UNIMPLEMENTED messages. */

@@ -9,7 +9,7 @@ import { SERVICE_NAMES } from "../../proto/definitions.ts";
 import type { Backend, StreamHandler, UnaryHandler } from "../backend/backend.ts";
 import { Logger } from "../log/logger.ts";
 import { Router } from "./router.ts";
-import { StatusError } from "./status.ts";
+import { StatusError } from "../../proto/status.ts";
 
 const KV = `/${SERVICE_NAMES.keyvalueBasic}/`;
 const SCAN = `/${SERVICE_NAMES.keyvalueScan}/`;

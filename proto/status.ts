@@ -1,5 +1,6 @@
 /**
- * gRPC status errors as the proxy raises and reports them (CONTRACT §2).
+ * gRPC status errors as the proxy and the plugins raise and report them
+ * (CONTRACT §2).
  *
  * @module
  */
