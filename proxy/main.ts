@@ -124,11 +124,17 @@ export async function runProxy(args: string[]): Promise<number> {
 
   const stopped = Promise.withResolvers<void>();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  let firstSignalAt = 0;
   const onSignal = (signal: Deno.Signal) => () => {
     if (proxy.router.draining) {
+      // A terminal's Ctrl-C reaches both `deno task` and the proxy, and
+      // `deno task` forwards it too: only a later, deliberate second signal
+      // cuts the drain short.
+      if (performance.now() - firstSignalAt < 1000) return;
       log.warn("second signal: exiting now", { signal });
       Deno.exit(1);
     }
+    firstSignalAt = performance.now();
     proxy.shutdown(`received ${signal}`).then(() => stopped.resolve());
   };
   const listeners = signals.map((s) => [s, onSignal(s)] as const);

@@ -86,3 +86,19 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     },
   );
 }
+
+Deno.test({
+  name: "shutdown: a duplicated Ctrl-C (task runner + process group) still drains and exits 0",
+  ...GRPC_TEST,
+}, async () => {
+  const p = spawnPrism(["proxy", "--listen", "127.0.0.1:0"]);
+  await p.waitForLog("listening");
+  p.child.kill("SIGINT");
+  p.child.kill("SIGINT");
+  const status = await p.exited;
+  assert.equal(status.code, 0, p.stderr.join("\n"));
+  assert.ok(
+    !p.stderr.some((l) => l.includes("second signal")),
+    "the duplicate was not taken as a second Ctrl-C",
+  );
+});
