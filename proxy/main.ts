@@ -106,27 +106,17 @@ export async function runProxy(args: string[]): Promise<number> {
     return 0;
   }
   const file = flags.config ?? Deno.env.get("PRISM_CONFIG");
-  let proxy: Proxy;
-  try {
-    // The YAML parser loads only when there is a file to parse (start-up time).
-    const config = file
-      ? await (await import("./config/load.ts")).loadConfigFile(file)
-      : defaultConfig();
-    proxy = await Proxy.start({ config, listen: flags.listen, log });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`prism proxy: invalid config: ${err.message}`);
-      return 2;
-    }
-    console.error(`prism proxy: ${(err as Error).message}`);
-    return 1;
-  }
 
+  // Signals are handled from the start: one that arrives while the proxy is
+  // still starting stops it as soon as it is up.
   const stopped = Promise.withResolvers<void>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  let proxy: Proxy | undefined;
+  let requested: Deno.Signal | undefined;
   let firstSignalAt = 0;
+  const stop = (signal: Deno.Signal) =>
+    proxy!.shutdown(`received ${signal}`).then(() => stopped.resolve());
   const onSignal = (signal: Deno.Signal) => () => {
-    if (proxy.router.draining) {
+    if (requested !== undefined) {
       // A terminal's Ctrl-C reaches both `deno task` and the proxy, and
       // `deno task` forwards it too: only a later, deliberate second signal
       // cuts the drain short.
@@ -134,12 +124,33 @@ export async function runProxy(args: string[]): Promise<number> {
       log.warn("second signal: exiting now", { signal });
       Deno.exit(1);
     }
+    requested = signal;
     firstSignalAt = performance.now();
-    proxy.shutdown(`received ${signal}`).then(() => stopped.resolve());
+    if (proxy) stop(signal);
   };
-  const listeners = signals.map((s) => [s, onSignal(s)] as const);
+  const listeners = (["SIGINT", "SIGTERM"] as const).map((s) => [s, onSignal(s)] as const);
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+  const removeListeners = () => {
+    for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  };
+
+  try {
+    // The YAML parser loads only when there is a file to parse (start-up time).
+    const config = file
+      ? await (await import("./config/load.ts")).loadConfigFile(file)
+      : defaultConfig();
+    proxy = await Proxy.start({ config, listen: flags.listen, log });
+  } catch (err) {
+    removeListeners();
+    if (err instanceof ConfigError) {
+      console.error(`prism proxy: invalid config: ${err.message}`);
+      return 2;
+    }
+    console.error(`prism proxy: ${(err as Error).message}`);
+    return 1;
+  }
+  if (requested !== undefined) stop(requested);
   await stopped.promise;
-  for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  removeListeners();
   return 0;
 }
