@@ -14,9 +14,9 @@
  * @module
  */
 import { runProxy } from "./proxy/main.ts";
+import { VERSION } from "./proxy/version.ts";
 
-/** Prism's version. */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 const USAGE = `Usage: prism <command> [options]
 
@@ -28,13 +28,41 @@ Commands:
 
 Run 'prism <command> --help' for a command's options; 'prism --version' for the version.`;
 
+const PLUGIN_USAGE = `Usage: prism plugin <name>
+
+Runs a backend plugin process (redis). The proxy starts plugins itself; they
+refuse to run without it.`;
+
+/**
+ * `prism plugin <name>`: the proxy spawns this (as \`deno run prism.ts plugin
+ * <name>\` from source, or \`prism plugin <name>\` from the compiled binary).
+ * Each plugin loads only when asked for, so the proxy never loads a plugin's
+ * client libraries.
+ */
+async function runPlugin(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  switch (name) {
+    case "redis":
+      return await (await import("./plugins/redis/main.ts")).runRedisPlugin(rest);
+    case undefined:
+    case "-h":
+    case "--help":
+      console.log(PLUGIN_USAGE);
+      return name === undefined ? 2 : 0;
+    default:
+      console.error(`prism plugin: unknown plugin "${name}" (available: redis)`);
+      return 2;
+  }
+}
+
 /** The commands this build provides, by name. */
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   proxy: runProxy,
+  plugin: runPlugin,
 };
 
 /** Commands of the CLI contract that later versions provide. */
-const PLANNED = ["load", "ctl", "plugin"];
+const PLANNED = ["load", "ctl"];
 
 /**
  * Runs the CLI with `args`, resolving with the exit code.

@@ -6,8 +6,9 @@
  * @module
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import type { Backend } from "./backend/backend.ts";
-import { createBackend } from "./backend/factory.ts";
+import type { Backend, BackendHealth } from "./backend/backend.ts";
+import { PluginBackend } from "./backend/plugin.ts";
+import { type BackendContext, createBackend } from "./backend/factory.ts";
 import { parseListen, type ProxyConfig } from "./config/config.ts";
 import { HealthService } from "./health/health.ts";
 import { Logger } from "./log/logger.ts";
@@ -31,6 +32,8 @@ export interface ProxyOptions {
   log?: Logger;
   /** Milliseconds since the epoch for backends that keep time (tests). */
   clock?: () => number;
+  /** Overrides how plugin processes are started (tests). */
+  pluginCommand?: BackendContext["pluginCommand"];
   /** Milliseconds between health refreshes; default 1000. */
   healthIntervalMs?: number;
 }
@@ -99,17 +102,25 @@ export class Proxy {
     const listen = parseListen(options.listen ?? config.listen);
     const t0 = performance.now();
 
+    // Backends start together: plugin processes take a while each.
     const backends = new Map<string, Backend>();
-    try {
-      for (const ns of config.namespaces) {
-        backends.set(
-          ns.name,
-          await createBackend(ns, { limits: config.limits, log, clock: options.clock }),
-        );
-      }
-    } catch (err) {
+    const started = await Promise.allSettled(
+      config.namespaces.map((ns) =>
+        createBackend(ns, {
+          limits: config.limits,
+          log,
+          clock: options.clock,
+          pluginCommand: options.pluginCommand,
+        })
+      ),
+    );
+    const failed = started.find((r) => r.status === "rejected");
+    started.forEach((r, i) => {
+      if (r.status === "fulfilled") backends.set(config.namespaces[i].name, r.value);
+    });
+    if (failed) {
       await Promise.allSettled([...backends.values()].map((b) => b.close()));
-      throw err;
+      throw (failed as PromiseRejectedResult).reason;
     }
 
     const maxMessage = Math.max(
@@ -158,11 +169,21 @@ export class Proxy {
   }
 
   /** Each namespace with its backend kind and declared interfaces. */
-  namespaces(): { name: string; backend: string; services: string[] }[] {
+  namespaces(): {
+    name: string;
+    backend: string;
+    services: string[];
+    health: BackendHealth;
+    plugin?: { pid: number | undefined; restarts: number };
+  }[] {
     return [...this.#backends].map(([name, b]) => ({
       name,
       backend: b.kind,
       services: [...b.services],
+      health: b.health(),
+      ...(b instanceof PluginBackend
+        ? { plugin: { pid: b.process.pid, restarts: b.process.restarts } }
+        : {}),
     }));
   }
 

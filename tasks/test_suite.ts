@@ -111,8 +111,11 @@ async function main(): Promise<number> {
   if (await step("type check", ["check", ...TYPE_CHECKED]) !== 0) return 1;
 
   await Deno.remove(`${ROOT}coverage`, { recursive: true }).catch(() => {});
+  // DENO_COVERAGE_DIR makes every Deno subprocess the tests start (the proxy
+  // as a process, plugin processes) add its coverage too.
   const tests = await runTests(["test", "-A", `--coverage=${COVERAGE_RAW}`, ...extra], {
     PRISM_COVERAGE_DIR: COVERAGE_RAW,
+    DENO_COVERAGE_DIR: COVERAGE_RAW,
   });
   // The plain closing line CI reads, whatever the runner prints.
   console.log(`\ntests: ${tests.passed} passed, ${tests.failed} failed`);

@@ -1,12 +1,20 @@
 /**
- * Creates the backend that serves a configured namespace.
+ * Creates the backend that serves a configured namespace: the in-process
+ * memstore, or a supervised plugin process.
  *
  * @module
  */
 import { ConfigError, type Limits, type NamespaceConfig } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
+import {
+  type PluginCommand,
+  PluginProcess,
+  PluginStartError,
+} from "../supervisor/plugin_process.ts";
+import { VERSION } from "../version.ts";
 import type { Backend } from "./backend.ts";
 import { MemStoreBackend } from "./memstore.ts";
+import { PluginBackend } from "./plugin.ts";
 
 /** Everything a backend needs besides its namespace's config. */
 export interface BackendContext {
@@ -14,11 +22,44 @@ export interface BackendContext {
   log: Logger;
   /** Milliseconds since the epoch; tests drive time through it. */
   clock?: () => number;
+  /** Overrides how plugin processes are started (tests). */
+  pluginCommand?: (
+    kind: "redis" | "kafka",
+    config: Record<string, unknown>,
+  ) => Promise<PluginCommand>;
+}
+
+const PRISM_TS = new URL("../../prism.ts", import.meta.url).pathname;
+
+/**
+ * How to start a plugin: from source, `deno run <its permissions> prism.ts
+ * plugin <kind>`; from the compiled binary, the binary itself with `plugin
+ * <kind>` (it carries the binary's permissions).
+ *
+ * @example
+ * ```ts
+ * import { pluginCommand } from "./factory.ts";
+ * const { args } = await pluginCommand("redis", { url: "redis://127.0.0.1:6379" });
+ * console.log(args.slice(-2)); // ["plugin", "redis"]
+ * ```
+ */
+export async function pluginCommand(
+  kind: "redis" | "kafka",
+  config: Record<string, unknown>,
+): Promise<PluginCommand> {
+  if (Deno.build.standalone) return { cmd: Deno.execPath(), args: ["plugin", kind] };
+  // The plugin's own module knows its least privilege; it is loaded only when
+  // a namespace uses the plugin (its imports would slow every proxy start).
+  const permissions = kind === "redis"
+    ? (await import("../../plugins/redis/permissions.ts")).redisPluginPermissions(config)
+    : ["--allow-net", "--allow-env"];
+  return { cmd: Deno.execPath(), args: ["run", ...permissions, PRISM_TS, "plugin", kind] };
 }
 
 /**
  * Starts the backend of one namespace.
  *
+ * @throws {ConfigError} when the namespace's settings cannot work (exit 2).
  * @throws {Error} naming the namespace when its backend cannot start.
  *
  * @example
@@ -49,9 +90,28 @@ export async function createBackend(ns: NamespaceConfig, ctx: BackendContext): P
         }
         throw err;
       }
+    case "redis": {
+      const command = await (ctx.pluginCommand ?? pluginCommand)(ns.backend, ns.config);
+      try {
+        const process = await PluginProcess.start({
+          kind: ns.backend,
+          namespace: ns.name,
+          config: ns.config,
+          version: VERSION,
+          log: ctx.log,
+          command,
+        });
+        return new PluginBackend(ns.backend, ns.name, process);
+      } catch (err) {
+        if (err instanceof PluginStartError && err.invalidConfig) {
+          throw new ConfigError(`namespace "${ns.name}": ${err.message}`, `namespaces.${ns.name}`);
+        }
+        throw err;
+      }
+    }
     default:
       throw new Error(
-        `Cannot start namespace "${ns.name}" as backend "${ns.backend}" is not available in this build yet (available: memstore)`,
+        `Cannot start namespace "${ns.name}" as backend "${ns.backend}" is not available in this build yet (available: memstore, redis)`,
       );
   }
 }

@@ -35,23 +35,25 @@ export type BackendKind = typeof BACKENDS[number];
 type SettingType = "string" | "positive integer" | "non-empty string list" | "boolean";
 
 /**
- * What each backend accepts in its namespace's `config` block, with defaults.
- * Unknown keys and wrong types are rejected at start like any other field.
+ * What the in-process backends accept in their namespace's `config` block,
+ * with defaults. Unknown keys and wrong types are rejected at start like any
+ * other field. Plugin backends (redis, kafka) define their settings in their
+ * own schema (`plugins/<name>/config.ts`), checked by `load.ts`.
  *
  * @example
  * ```ts
  * import { BACKEND_CONFIG_SCHEMAS } from "./config.ts";
- * console.log(BACKEND_CONFIG_SCHEMAS.memstore.max_memory_mb.default); // 64
+ * console.log(BACKEND_CONFIG_SCHEMAS.memstore?.max_memory_mb.default); // 64
  * ```
  */
-export const BACKEND_CONFIG_SCHEMAS: Record<
-  BackendKind,
-  Record<string, { type: SettingType; default?: unknown; max?: number }>
+export const BACKEND_CONFIG_SCHEMAS: Partial<
+  Record<
+    BackendKind,
+    Record<string, { type: SettingType; default?: unknown; max?: number }>
+  >
 > = {
   // The module addresses memory with 32-bit pointers: 2 GiB at most.
   memstore: { max_memory_mb: { type: "positive integer", default: 64, max: 2048 } },
-  redis: { url: { type: "string", default: "redis://127.0.0.1:6379" } },
-  kafka: { brokers: { type: "non-empty string list", default: ["127.0.0.1:9092"] } },
 };
 
 /** Request size limits enforced by the proxy before any backend is called.
@@ -204,6 +206,8 @@ class Validator {
 
   backendConfig(value: unknown, path: (string | number)[], backend: BackendKind) {
     const schema = BACKEND_CONFIG_SCHEMAS[backend];
+    // Plugins own their settings: `load.ts` checks them with the plugin's schema.
+    if (schema === undefined) return { ...this.object(value, path, Object.keys(value ?? {})) };
     const given = this.object(value, path, Object.keys(schema));
     const out: Record<string, unknown> = {};
     for (const [key, rule] of Object.entries(schema)) {

@@ -26,6 +26,12 @@ import { ConfigError, type ProxyConfig, validateConfig, type Where } from "./con
  * ```
  */
 export function parseConfig(text: string, file = "<config>"): ProxyConfig {
+  const { raw, where } = parseYaml(text, file);
+  return validateConfig(raw, where);
+}
+
+/** Parses YAML text, keeping a way to find each path's line. */
+function parseYaml(text: string, file: string): { raw: unknown; where: Where } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -45,7 +51,52 @@ export function parseConfig(text: string, file = "<config>"): ProxyConfig {
     const range = (last as { range?: [number, number, number] } | null)?.range;
     return range ? `${file}:${lineCounter.linePos(range[0]).line}: ` : `${file}: `;
   };
-  return validateConfig(doc.toJS(), where);
+  return { raw: doc.toJS(), where };
+}
+
+/**
+ * Checks the `config` blocks of plugin namespaces against the plugins' own
+ * schemas (one source of truth: the plugin validates the same block again
+ * when it starts), so that a mistake stops the proxy at once with its line.
+ * Each plugin's schema module is loaded only when a namespace uses it.
+ */
+async function checkPluginConfigs(config: ProxyConfig, where: Where): Promise<void> {
+  for (const [i, ns] of config.namespaces.entries()) {
+    if (ns.backend !== "redis") continue;
+    const [{ loadConfig, PluginConfigError }, { REDIS_SCHEMA }] = await Promise.all([
+      import("../../plugins/sdk/config.ts"),
+      import("../../plugins/redis/config.ts"),
+    ]);
+    try {
+      // Environment overrides belong to the plugin process, not to this check.
+      loadConfig("redis", REDIS_SCHEMA, ns.config, { namespace: ns.name, env: () => undefined });
+    } catch (err) {
+      if (!(err instanceof PluginConfigError)) throw err;
+      const path = ["namespaces", i, "config", ...(err.field in ns.config ? [err.field] : [])];
+      throw new ConfigError(
+        `${where(path)}namespaces[${i}].config${err.field ? `.${err.field}` : ""}: ${err.message}`,
+        `namespaces[${i}].config.${err.field}`,
+      );
+    }
+  }
+}
+
+/**
+ * Parses YAML configuration text like {@linkcode parseConfig}, then checks
+ * plugin namespaces' `config` blocks against the plugins' schemas.
+ *
+ * @example
+ * ```ts
+ * import { parseConfigChecked } from "./load.ts";
+ * const config = await parseConfigChecked("namespaces: [{ name: c, backend: redis }]", "prism.yaml");
+ * console.log(config.namespaces[0].backend); // "redis"
+ * ```
+ */
+export async function parseConfigChecked(text: string, file = "<config>"): Promise<ProxyConfig> {
+  const { raw, where } = parseYaml(text, file);
+  const config = validateConfig(raw, where);
+  await checkPluginConfigs(config, where);
+  return config;
 }
 
 /**
@@ -66,5 +117,5 @@ export async function loadConfigFile(path: string): Promise<ProxyConfig> {
   } catch (err) {
     throw new ConfigError(`${path}: cannot read config file: ${(err as Error).message}`, "");
   }
-  return parseConfig(text, path);
+  return await parseConfigChecked(text, path);
 }

@@ -15,6 +15,7 @@ import { keyvalueScanSuite } from "./keyvalue_scan.ts";
 import { keyvalueTtlSuite } from "./keyvalue_ttl.ts";
 import { listBasicSuite } from "./list_basic.ts";
 import type { Suite, Target } from "./target.ts";
+import { startRedis } from "../_redis.ts";
 
 const SUITES: Partial<Record<ServiceName, Suite>> = {
   [SERVICE_NAMES.keyvalueBasic]: keyvalueBasicSuite,
@@ -56,6 +57,61 @@ async function runConformance(t: Deno.TestContext, target: Target): Promise<void
   }
 }
 
+/** What memstore and redis declare (CONTRACT §4). */
+const KEY_VALUE_AND_LIST = [
+  SERVICE_NAMES.keyvalueBasic,
+  SERVICE_NAMES.keyvalueScan,
+  SERVICE_NAMES.keyvalueTtl,
+  SERVICE_NAMES.list,
+];
+
+/** Runs the suites against `namespace` of a proxy, checking its declared interfaces first. */
+async function conformanceOf(
+  t: Deno.TestContext,
+  h: Awaited<ReturnType<typeof startTestProxy>>,
+  backend: string,
+  namespace: string,
+  expected: ServiceName[],
+): Promise<void> {
+  const declared = h.proxy.namespaces().find((n) => n.name === namespace)!.services;
+  assert.deepEqual(
+    [...declared].sort(),
+    [...expected].sort(),
+    `${backend} declares ${expected.join(", ")} (CONTRACT §4)`,
+  );
+  await runConformance(t, {
+    backend,
+    namespace,
+    clients: h.clients,
+    interfaces: new Set(declared as ServiceName[]),
+    runId: `run-${crypto.randomUUID().slice(0, 8)}`,
+  });
+}
+
+Deno.test(
+  { name: "conformance: redis (plugin process → real redis-server)", ...GRPC_TEST },
+  async (t) => {
+    const redis = await startRedis();
+    const h = await startTestProxy(`
+namespaces:
+  - name: cache
+    backend: redis
+    config: { url: "${redis.url}" }
+`);
+    try {
+      await conformanceOf(t, h, "redis", "cache", [
+        SERVICE_NAMES.keyvalueBasic,
+        SERVICE_NAMES.keyvalueScan,
+        SERVICE_NAMES.keyvalueTtl,
+        SERVICE_NAMES.list,
+      ]);
+    } finally {
+      await h.stop();
+      await redis.stop();
+    }
+  },
+);
+
 Deno.test({ name: "conformance: memstore", ...GRPC_TEST }, async (t) => {
   const h = await startTestProxy(`
 namespaces:
@@ -64,24 +120,7 @@ namespaces:
     config: { max_memory_mb: 64 }
 `);
   try {
-    const declared = h.proxy.namespaces().find((n) => n.name === "default")!.services;
-    assert.deepEqual(
-      declared.sort(),
-      [
-        SERVICE_NAMES.keyvalueBasic,
-        SERVICE_NAMES.keyvalueScan,
-        SERVICE_NAMES.keyvalueTtl,
-        SERVICE_NAMES.list,
-      ].sort(),
-      "memstore declares keyvalue basic/scan/ttl and list (CONTRACT §4)",
-    );
-    await runConformance(t, {
-      backend: "memstore",
-      namespace: "default",
-      clients: h.clients,
-      interfaces: new Set(declared as ServiceName[]),
-      runId: `run-${crypto.randomUUID().slice(0, 8)}`,
-    });
+    await conformanceOf(t, h, "memstore", "default", KEY_VALUE_AND_LIST);
   } finally {
     await h.stop();
   }

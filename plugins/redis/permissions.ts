@@ -1,0 +1,53 @@
+/**
+ * The `deno run` permission flags the redis plugin process needs, given
+ * its config (the proxy spawns the plugin with exactly these):
+ *
+ * - `--allow-net=127.0.0.1,<redis host:port>`: its own gRPC server on
+ *   loopback (any port: it binds an ephemeral one) and its Redis;
+ * - `--allow-env`: broad, because ioredis loads the `debug` package, which
+ *   enumerates `process.env` when it is imported (`Object.keys(process.env)`
+ *   needs the unrestricted flag; a list of names fails with NotCapable).
+ *   Spawn the plugin with a cleared environment (only
+ *   `PRISM_PLUGIN_MAGIC_COOKIE`, `PRISM_LOG_LEVEL` and `PRISM_REDIS_*`), so
+ *   that the broad flag exposes nothing else.
+ *
+ * Nothing else: no read, write, run, sys or ffi (verified by running the
+ * plugin with only these flags: `permissions_test.ts`).
+ *
+ * @module
+ */
+import { envVarName } from "../sdk/config.ts";
+import { DEFAULT_URL, parseRedisUrl } from "./config.ts";
+
+/**
+ * The permission flags for a namespace's `config` block. The Redis address
+ * comes from `PRISM_REDIS_URL` when set (it overrides the block, as in the
+ * plugin), else from `url`, else the default. A `url` that does not parse
+ * yields the loopback-only flags (Initialize then rejects the config).
+ *
+ * @example
+ * ```ts
+ * import { redisPluginPermissions } from "./permissions.ts";
+ * console.log(redisPluginPermissions({ url: "redis://cache.internal:6380" }, () => undefined));
+ * // ["--allow-net=127.0.0.1,cache.internal:6380", "--allow-env"]
+ * ```
+ */
+export function redisPluginPermissions(
+  config: Record<string, unknown>,
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): string[] {
+  let fromEnv: string | undefined;
+  try {
+    fromEnv = env(envVarName("redis", "url"));
+  } catch {
+    fromEnv = undefined;
+  }
+  const url = fromEnv ?? (typeof config.url === "string" ? config.url : DEFAULT_URL);
+  const hosts = ["127.0.0.1"];
+  try {
+    const { host, port } = parseRedisUrl(url);
+    const entry = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    if (host !== "127.0.0.1") hosts.push(entry);
+  } catch { /* invalid URL: Initialize reports it */ }
+  return [`--allow-net=${hosts.join(",")}`, "--allow-env"];
+}

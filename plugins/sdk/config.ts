@@ -1,0 +1,364 @@
+/**
+ * Typed plugin configuration: a schema-driven loader for the namespace's
+ * `config` block (the JSON text `Initialize` carries), with defaults,
+ * environment overrides and errors that name the field.
+ *
+ * Precedence, highest first: the environment variable
+ * `PRISM_<PLUGIN>_<KEY>` (e.g. `PRISM_REDIS_URL`), the config block, the
+ * schema's default. Unknown keys and wrong types are errors:
+ *
+ * ```text
+ * Cannot configure redis as 'url' must be a redis:// URL: current value is "x"
+ * ```
+ *
+ * @module
+ */
+
+/** The kinds of value a setting may hold.
+ *
+ * @example
+ * ```ts
+ * import type { SettingType } from "./config.ts";
+ * const t: SettingType = "integer";
+ * console.log(t);
+ * ```
+ */
+export type SettingType = "string" | "integer" | "boolean" | "string[]";
+
+/** The JS type of a {@linkcode SettingType}.
+ *
+ * @example
+ * ```ts
+ * import type { ValueOf } from "./config.ts";
+ * const n: ValueOf<"integer"> = 3;
+ * console.log(n);
+ * ```
+ */
+export type ValueOf<T extends SettingType> = T extends "string" ? string
+  : T extends "integer" ? number
+  : T extends "boolean" ? boolean
+  : string[];
+
+/** What a default may depend on.
+ *
+ * @example
+ * ```ts
+ * import type { DefaultContext } from "./config.ts";
+ * const ctx: DefaultContext = { namespace: "cache" };
+ * console.log(ctx.namespace);
+ * ```
+ */
+export interface DefaultContext {
+  /** The namespace the plugin serves. */
+  namespace: string;
+}
+
+/** One setting of a given type.
+ *
+ * @example
+ * ```ts
+ * import type { SettingOf } from "./config.ts";
+ * const s: SettingOf<"integer"> = { type: "integer", default: 1000, min: 1, description: "timeout" };
+ * console.log(s.default);
+ * ```
+ */
+export interface SettingOf<T extends SettingType> {
+  type: T;
+  /** Used when neither the config block nor the environment sets it; required otherwise. */
+  default?: ValueOf<T> | ((ctx: DefaultContext) => ValueOf<T>);
+  /** Smallest allowed value (integers). */
+  min?: number;
+  /** Largest allowed value (integers). */
+  max?: number;
+  /** Further checks: returns what is wrong ("must be a redis:// URL"), or undefined. */
+  check?: (value: ValueOf<T>) => string | undefined;
+  /** Whether `PRISM_<PLUGIN>_<KEY>` may override it (default true). */
+  env?: boolean;
+  /** One line for people reading the schema. */
+  description: string;
+}
+
+/** One setting of a plugin's config block (a union over the types, so
+ * that `check` and `default` are typed by `type`).
+ *
+ * @example
+ * ```ts
+ * import type { Setting } from "./config.ts";
+ * const s: Setting = { type: "string", check: (v) => v === "" ? "must not be empty" : undefined, description: "name" };
+ * console.log(s.type);
+ * ```
+ */
+export type Setting<T extends SettingType = SettingType> = T extends SettingType ? SettingOf<T>
+  : never;
+
+/** A plugin's settings by key (snake_case, as written in the YAML config).
+ *
+ * @example
+ * ```ts
+ * import type { ConfigSchema } from "./config.ts";
+ * const schema: ConfigSchema = { url: { type: "string", default: "x", description: "where" } };
+ * console.log(Object.keys(schema));
+ * ```
+ */
+export type ConfigSchema = Record<string, Setting>;
+
+/** The loaded config of a schema: every key present, with its JS type.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigOf } from "./config.ts";
+ * type C = ConfigOf<{ retries: { type: "integer"; description: "" } }>;
+ * const c: C = { retries: 2 };
+ * console.log(c.retries);
+ * ```
+ */
+export type ConfigOf<S extends ConfigSchema> = {
+  -readonly [K in keyof S]: ValueOf<S[K]["type"]>;
+};
+
+/**
+ * Declares a schema, keeping each setting's literal type so that
+ * {@linkcode ConfigOf} can type the loaded config.
+ *
+ * @example
+ * ```ts
+ * import { defineSchema, loadConfig } from "./config.ts";
+ * const schema = defineSchema({
+ *   retries: { type: "integer", default: 2, min: 0, description: "retries after a failure" },
+ * });
+ * const config = loadConfig("demo", schema, "{}", { namespace: "ns", env: () => undefined });
+ * console.log(config.retries + 1); // 3
+ * ```
+ */
+export function defineSchema<const S extends ConfigSchema>(schema: S): S {
+  return schema;
+}
+
+/**
+ * An invalid setting; `field` is the key at fault (`""` when the block
+ * itself is not an object).
+ *
+ * @example
+ * ```ts
+ * import { PluginConfigError } from "./config.ts";
+ * const err = new PluginConfigError("url", "Cannot configure redis as 'url' ...");
+ * console.log(err.field); // "url"
+ * ```
+ */
+export class PluginConfigError extends Error {
+  /** The setting at fault. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = "PluginConfigError";
+    this.field = field;
+  }
+}
+
+/**
+ * The environment variable that overrides `key` of `plugin`'s config.
+ *
+ * @example
+ * ```ts
+ * import { envVarName } from "./config.ts";
+ * console.log(envVarName("redis", "url")); // "PRISM_REDIS_URL"
+ * console.log(envVarName("redis", "key_prefix")); // "PRISM_REDIS_KEY_PREFIX"
+ * ```
+ */
+export function envVarName(plugin: string, key: string): string {
+  const norm = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+  return `PRISM_${norm(plugin)}_${norm(key)}`;
+}
+
+/** Options of {@linkcode loadConfig}.
+ *
+ * @example
+ * ```ts
+ * import type { LoadOptions } from "./config.ts";
+ * const opts: LoadOptions = { namespace: "cache", env: () => undefined };
+ * console.log(opts.namespace);
+ * ```
+ */
+export interface LoadOptions {
+  /** The namespace (for defaults that depend on it). */
+  namespace: string;
+  /** Reads an environment variable; `Deno.env.get` by default (a throwing lookup reads as unset). */
+  env?: (name: string) => string | undefined;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === undefined) return "undefined";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+const ARTICLE: Record<SettingType, string> = {
+  string: "a string",
+  integer: "an integer",
+  boolean: "a boolean (true or false)",
+  "string[]": "a list of strings",
+};
+
+/** Parses an environment variable's text as a setting of `type`; undefined when it does not parse. */
+function fromEnvText(type: SettingType, text: string): unknown {
+  switch (type) {
+    case "string":
+      return text;
+    case "integer":
+      return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : undefined;
+    case "boolean": {
+      const t = text.trim().toLowerCase();
+      if (["true", "1", "yes", "on"].includes(t)) return true;
+      if (["false", "0", "no", "off"].includes(t)) return false;
+      return undefined;
+    }
+    case "string[]":
+      return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  }
+}
+
+function hasType(type: SettingType, value: unknown): boolean {
+  switch (type) {
+    case "string":
+      return typeof value === "string";
+    case "integer":
+      return typeof value === "number" && Number.isSafeInteger(value);
+    case "boolean":
+      return typeof value === "boolean";
+    case "string[]":
+      return Array.isArray(value) && value.every((v) => typeof v === "string");
+  }
+}
+
+/**
+ * Loads a plugin's config block against its schema.
+ *
+ * @param plugin the plugin's name, for messages and environment variables
+ * @param input the block as JSON text (empty means `{}`) or as an object
+ * @throws {PluginConfigError} naming the field and its value
+ *
+ * @example
+ * ```ts
+ * import { defineSchema, loadConfig } from "./config.ts";
+ * const schema = defineSchema({
+ *   url: { type: "string", default: "redis://127.0.0.1:6379", description: "server" },
+ *   key_prefix: { type: "string", default: ({ namespace }) => `${namespace}:`, description: "prefix" },
+ * });
+ * const env = (name: string) => name === "PRISM_REDIS_URL" ? "redis://10.0.0.1:6379" : undefined;
+ * const c = loadConfig("redis", schema, '{"key_prefix":"app:"}', { namespace: "cache", env });
+ * console.log(c.url, c.key_prefix); // "redis://10.0.0.1:6379" "app:"
+ * ```
+ */
+export function loadConfig<S extends ConfigSchema>(
+  plugin: string,
+  schema: S,
+  input: string | Record<string, unknown> | undefined,
+  options: LoadOptions,
+): ConfigOf<S> {
+  const fail = (field: string, what: string, value: unknown): never => {
+    throw new PluginConfigError(
+      field,
+      `Cannot configure ${plugin} as ${what}: current value is ${describe(value)}`,
+    );
+  };
+  let block: unknown = input ?? {};
+  if (typeof block === "string") {
+    if (block.trim() === "") block = {};
+    else {
+      try {
+        block = JSON.parse(block);
+      } catch (err) {
+        fail("", `the config must be JSON (${(err as Error).message})`, input);
+      }
+    }
+  }
+  if (block === null || typeof block !== "object" || Array.isArray(block)) {
+    fail("", "the config must be a JSON object", block);
+  }
+  const given = block as Record<string, unknown>;
+  const known = Object.keys(schema);
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(schema, key)) {
+      fail(key, `'${key}' is not a setting (expected one of ${known.join(", ")})`, given[key]);
+    }
+  }
+  const getEnv = options.env ?? ((name: string) => Deno.env.get(name));
+  const readEnv = (name: string) => {
+    try {
+      return getEnv(name);
+    } catch {
+      return undefined; // no --allow-env for it: not set, as far as we can tell
+    }
+  };
+  const out: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(schema)) {
+    let value: unknown;
+    let field = `'${key}'`;
+    const envName = envVarName(plugin, key);
+    const envText = setting.env === false ? undefined : readEnv(envName);
+    if (envText !== undefined) {
+      field = `'${key}' (from ${envName})`;
+      value = fromEnvText(setting.type, envText);
+      if (value === undefined) fail(key, `${field} must be ${ARTICLE[setting.type]}`, envText);
+    } else if (given[key] !== undefined && given[key] !== null) {
+      value = given[key];
+    } else if (setting.default !== undefined) {
+      value = typeof setting.default === "function"
+        ? setting.default({ namespace: options.namespace })
+        : setting.default;
+    } else {
+      fail(key, `${field} is required`, undefined);
+    }
+    if (!hasType(setting.type, value)) {
+      fail(key, `${field} must be ${ARTICLE[setting.type]}`, value);
+    }
+    if (setting.type === "integer") {
+      const n = value as number;
+      if (setting.min !== undefined && n < setting.min) {
+        fail(key, `${field} must be at least ${setting.min}`, value);
+      }
+      if (setting.max !== undefined && n > setting.max) {
+        fail(key, `${field} must be at most ${setting.max}`, value);
+      }
+    }
+    const problem = (setting.check as ((v: unknown) => string | undefined) | undefined)?.(value);
+    if (problem !== undefined) fail(key, `${field} ${problem}`, value);
+    out[key] = Array.isArray(value) ? [...value] : value;
+  }
+  return out as ConfigOf<S>;
+}
+
+/**
+ * A config as it may be logged: credentials in URLs
+ * (`redis://user:secret@host`) are masked.
+ *
+ * @example
+ * ```ts
+ * import { redactConfig } from "./config.ts";
+ * console.log(redactConfig({ url: "redis://:pw@10.0.0.1:6379", n: 1 }).url); // "redis://***@10.0.0.1:6379"
+ * ```
+ */
+export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    out[k] = typeof v === "string" ? redactUrl(v) : v;
+  }
+  return out;
+}
+
+/**
+ * A URL with its credentials masked.
+ *
+ * @example
+ * ```ts
+ * import { redactUrl } from "./config.ts";
+ * console.log(redactUrl("rediss://default:pw@cache:6380/2")); // "rediss://***@cache:6380/2"
+ * ```
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1***@");
+}

@@ -1,0 +1,429 @@
+/**
+ * Serving a plugin: {@linkcode serve} runs its gRPC server in this process
+ * (tests use it directly); {@linkcode runPlugin} is the plugin process's
+ * main, which adds the process protocol (CONTRACT §4):
+ *
+ * - refuses to run without `PRISM_PLUGIN_MAGIC_COOKIE=prism-plugin-v1`
+ *   (message on stderr, exit code 1);
+ * - serves on `127.0.0.1:<ephemeral port>` the plugin's data interfaces
+ *   and `prism.interfaces.lifecycle.LifecycleInterface`, then writes the
+ *   one handshake line `1|1|tcp|127.0.0.1:<port>|grpc` on stdout; anything
+ *   written with `console.log` goes to stderr;
+ * - logs JSON lines on stderr (`component: "plugin"`, `plugin: <name>`);
+ * - exits 0 (by resolving with 0) when stdin reaches EOF (the proxy is
+ *   gone: drains for 500 ms), on SIGTERM/SIGINT (stops admitting calls,
+ *   finishes those in flight for up to 5 s), and right after answering
+ *   `Stop`. It always releases the backend first.
+ *
+ * @module
+ */
+import {
+  type sendUnaryData,
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  status,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
+import { StatusError, toServiceError } from "../../proto/status.ts";
+import { Logger } from "../../proxy/log/logger.ts";
+import type { ConfigSchema } from "./config.ts";
+import { toStatusError } from "./errors.ts";
+import {
+  allowAll,
+  authInterceptor,
+  type CallContext,
+  compose,
+  createCallContext,
+  errorMappingInterceptor,
+  type Interceptor,
+  loggingInterceptor,
+} from "./interceptors.ts";
+import { DEFAULT_TIMEOUT_MS, Lifecycle } from "./lifecycle.ts";
+import type { PluginDefinition } from "./plugin.ts";
+import { handshakeLine, hasMagicCookie, NOT_BY_HAND_MESSAGE } from "./protocol.ts";
+import {
+  type ByteReader,
+  type EofWatch,
+  redirectConsoleToStderr,
+  watchForEof,
+  writeStdout,
+} from "./stdio.ts";
+import { streamSink } from "./stream.ts";
+
+/** Options of {@linkcode serve}.
+ *
+ * @example
+ * ```ts
+ * import type { ServeOptions } from "./serve.ts";
+ * const opts: ServeOptions = { handshake: () => {}, stdin: false, signals: false };
+ * console.log(opts.stdin);
+ * ```
+ */
+export interface ServeOptions {
+  /** The plugin's logger (default: JSON lines on stderr with `component` and `plugin`). */
+  log?: Logger;
+  /** Reads environment variables (config overrides); default `Deno.env.get`. */
+  env?: (name: string) => string | undefined;
+  /** Receives the handshake line (default: written to stdout). */
+  handshake?: (line: string) => void;
+  /** Watch this reader for EOF and shut down when it ends (default: don't). */
+  stdin?: ByteReader | false;
+  /** Shut down on SIGTERM/SIGINT (default false). */
+  signals?: boolean;
+  /** Drain bound after stdin EOF, in ms (default 500: the plugin exits within ~1 s). */
+  eofDrainMs?: number;
+  /** Drain bound after SIGTERM/SIGINT, in ms (default 5000). */
+  signalDrainMs?: number;
+}
+
+/** Why a plugin server ended.
+ *
+ * @example
+ * ```ts
+ * import type { ShutdownInfo } from "./serve.ts";
+ * const info: ShutdownInfo = { reason: "Stop" };
+ * console.log(info.reason);
+ * ```
+ */
+export interface ShutdownInfo {
+  reason: string;
+}
+
+/** A running plugin server.
+ *
+ * @example
+ * ```ts ignore
+ * import { serve } from "./serve.ts";
+ * const server = await serve(plugin, { handshake: () => {} });
+ * console.log(server.address);
+ * await server.shutdown("test over");
+ * ```
+ */
+export interface PluginServer {
+  /** The port it listens on (127.0.0.1). */
+  readonly port: number;
+  /** `127.0.0.1:<port>`. */
+  readonly address: string;
+  /** The handshake line it wrote. */
+  readonly handshake: string;
+  /** Its lifecycle (state, in-flight calls). */
+  readonly lifecycle: Lifecycle;
+  /** Resolves when the server has shut down (after Stop, EOF, a signal or {@linkcode shutdown}). */
+  readonly done: Promise<ShutdownInfo>;
+  /** Drains (up to `drainMs`), releases the backend and closes the server. Idempotent. */
+  shutdown(reason: string, drainMs?: number): Promise<ShutdownInfo>;
+}
+
+const SERVER_OPTIONS = {
+  // Only the proxy talks to a plugin, and it enforces the size limits.
+  "grpc.max_receive_message_length": -1,
+  "grpc.max_send_message_length": -1,
+};
+
+type Terminal = (ctx: CallContext) => Promise<unknown>;
+
+/** The context as the SDK holds it: it can also cut the call off. */
+interface ServerCallContext extends CallContext {
+  abort(reason: StatusError): void;
+  streaming: boolean;
+}
+
+function serviceImplementation(
+  service: (typeof SERVICE_NAMES)[keyof typeof SERVICE_NAMES],
+  run: (ctx: CallContext) => Promise<unknown>,
+  log: () => Logger,
+): UntypedServiceImplementation {
+  const impl: UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(serviceDefinition(service))) {
+    const path = method.path;
+    const start = (
+      call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
+    ): Promise<unknown> => {
+      const controller = new AbortController();
+      const abort = (reason: StatusError) => controller.abort(reason);
+      const onCancel = () =>
+        abort(new StatusError(status.CANCELLED, "the client cancelled the call"));
+      const events = call as unknown as NodeJS.EventEmitter;
+      events.once("cancelled", onCancel);
+      const ctx = createCallContext(call, path, log(), controller.signal) as ServerCallContext;
+      ctx.abort = abort;
+      ctx.streaming = method.responseStream;
+      const result = run(ctx);
+      result.finally(() => events.off("cancelled", onCancel)).catch(() => {});
+      return result;
+    };
+    if (method.responseStream) {
+      impl[name] = (call: ServerWritableStream<unknown, unknown>) => {
+        start(call).then(
+          () => {
+            if (!call.cancelled) call.end();
+          },
+          (err) => {
+            if (!call.cancelled) call.emit("error", toServiceError(asStatus(err)));
+          },
+        );
+      };
+    } else {
+      impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        start(call).then(
+          (response) => callback(null, response),
+          (err) => callback(toServiceError(asStatus(err))),
+        );
+      };
+    }
+  }
+  return impl;
+}
+
+function asStatus(err: unknown): StatusError {
+  return err instanceof StatusError ? err : toStatusError(err, "unknown");
+}
+
+/** Rejects when `signal` aborts (with its reason); never settles otherwise. */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+/**
+ * Serves `plugin` on `127.0.0.1:0` in this process and writes its
+ * handshake. Nothing exits the process here; {@linkcode runPlugin} does
+ * that part.
+ *
+ * @example
+ * ```ts
+ * import { connect, unary } from "../../proto/client.ts";
+ * import { Logger } from "../../proxy/log/logger.ts";
+ * import { serve } from "./serve.ts";
+ * const server = await serve({
+ *   name: "demo", version: "1.0.0", interfaces: [], configSchema: {},
+ *   create: () => ({ unary: {}, close() {} }),
+ * }, { handshake: () => {}, log: new Logger({}, "error") });
+ * const c = connect(server.address);
+ * const res = await unary(c.lifecycle, "Initialize", { name: "ns", version: "0.1.0", config: "{}" });
+ * console.log(res.metadata?.name); // "demo"
+ * c.close();
+ * await server.shutdown("example over");
+ * ```
+ */
+export async function serve<S extends ConfigSchema>(
+  plugin: PluginDefinition<S>,
+  options: ServeOptions = {},
+): Promise<PluginServer> {
+  const baseLog = options.log ?? new Logger({ component: "plugin", plugin: plugin.name });
+  const lifecycle = new Lifecycle(plugin, baseLog, { env: options.env });
+  const log = () => lifecycle.log;
+
+  const chain: Interceptor[] = [
+    // The lifecycle's logger gains the namespace at Initialize.
+    loggingInterceptor(() => lifecycle.log),
+    errorMappingInterceptor(() => lifecycle.instance?.mapError),
+    authInterceptor(plugin.authorize ?? allowAll),
+    ...(plugin.interceptors ?? []),
+  ];
+
+  const dataCall: Terminal = async (ctx) => {
+    const entry = lifecycle.admit((ctx as ServerCallContext).abort);
+    try {
+      const instance = lifecycle.instance!;
+      let work: Promise<unknown>;
+      if ((ctx as ServerCallContext).streaming) {
+        const handler = instance.streams?.[ctx.method];
+        if (handler === undefined) throw unimplemented(plugin.name, ctx.method);
+        const call = ctx.call as ServerWritableStream<unknown, unknown>;
+        work = (async () =>
+          await handler(ctx.request, streamSink(call, ctx.signal, ctx.deadline), ctx))();
+      } else {
+        const handler = instance.unary[ctx.method];
+        if (handler === undefined) throw unimplemented(plugin.name, ctx.method);
+        work = (async () => await handler(ctx.request, ctx))();
+      }
+      return await Promise.race([work, whenAborted(ctx.signal)]);
+    } finally {
+      lifecycle.release(entry);
+    }
+  };
+  const lifecycleHandlers = lifecycle.handlers();
+  const lifecycleCall: Terminal = async (ctx) =>
+    await lifecycleHandlers[ctx.method](ctx.request, ctx);
+
+  const server = new Server(SERVER_OPTIONS);
+  for (const service of plugin.interfaces) {
+    server.addService(
+      serviceDefinition(service),
+      serviceImplementation(service, compose(chain, dataCall), log),
+    );
+  }
+  server.addService(
+    serviceDefinition(SERVICE_NAMES.lifecycle),
+    serviceImplementation(SERVICE_NAMES.lifecycle, compose(chain, lifecycleCall), log),
+  );
+  const host = "127.0.0.1";
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      `${host}:0`,
+      ServerCredentials.createInsecure(),
+      (err, p) => err ? reject(err) : resolve(p),
+    )
+  );
+  const handshake = handshakeLine(host, port);
+  (options.handshake ?? ((line: string) => writeStdout(line)))(handshake);
+  baseLog.info("plugin listening", {
+    address: `${host}:${port}`,
+    interfaces: plugin.interfaces,
+    version: plugin.version,
+  });
+
+  let resolveDone!: (info: ShutdownInfo) => void;
+  const done = new Promise<ShutdownInfo>((resolve) => (resolveDone = resolve));
+  let shuttingDown: Promise<ShutdownInfo> | undefined;
+  let eofWatch: EofWatch | undefined;
+  const signalHandlers: [Deno.Signal, () => void][] = [];
+
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 1000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  const shutdown = (reason: string, drainMs = DEFAULT_TIMEOUT_MS): Promise<ShutdownInfo> => {
+    shuttingDown ??= (async () => {
+      lifecycle.log.info("plugin shutting down", { reason });
+      eofWatch?.stop();
+      for (const [sig, handler] of signalHandlers) Deno.removeSignalListener(sig, handler);
+      await lifecycle.stop(drainMs, Math.max(drainMs, 500));
+      await closeServer();
+      const info = { reason };
+      resolveDone(info);
+      return info;
+    })();
+    return shuttingDown;
+  };
+
+  // After Stop's reply has gone out, the server closes (tryShutdown lets that call finish).
+  lifecycle.stopped.then(() => setTimeout(() => shutdown("Stop"), 0));
+
+  if (options.stdin) {
+    const drainMs = options.eofDrainMs ?? 500;
+    eofWatch = watchForEof(options.stdin, (why) => shutdown(`${why}: the proxy is gone`, drainMs));
+  }
+  if (options.signals) {
+    for (const sig of ["SIGTERM", "SIGINT"] as const) {
+      const handler = () =>
+        shutdown(`received ${sig}`, options.signalDrainMs ?? DEFAULT_TIMEOUT_MS);
+      Deno.addSignalListener(sig, handler);
+      signalHandlers.push([sig, handler]);
+    }
+  }
+
+  return {
+    port,
+    address: `${host}:${port}`,
+    handshake,
+    lifecycle: lifecycle as unknown as Lifecycle,
+    done,
+    shutdown,
+  };
+}
+
+function unimplemented(plugin: string, method: string): StatusError {
+  return new StatusError(status.UNIMPLEMENTED, `plugin ${plugin} does not implement ${method}`);
+}
+
+/** Options of {@linkcode runPlugin} (tests replace the process's streams).
+ *
+ * @example
+ * ```ts
+ * import type { RunOptions } from "./serve.ts";
+ * const opts: RunOptions = { env: () => undefined, stderr: () => {} };
+ * console.log(typeof opts.stderr);
+ * ```
+ */
+export interface RunOptions extends ServeOptions {
+  /** Writes plain text to stderr (the refusal message, usage). */
+  stderr?: (text: string) => void;
+}
+
+/**
+ * The plugin process's main (`prism plugin <name>`): checks the magic
+ * cookie, serves, and resolves with the exit code once the plugin has shut
+ * down — 0 after Stop, stdin EOF or SIGTERM/SIGINT; 1 without the cookie or
+ * when it cannot serve; 2 for bad arguments. The caller exits with it.
+ *
+ * @example
+ * ```ts
+ * import { runPlugin } from "./serve.ts";
+ * const code = await runPlugin({
+ *   name: "demo", version: "1.0.0", interfaces: [], configSchema: {},
+ *   create: () => ({ unary: {}, close() {} }),
+ * }, [], { env: () => undefined, stderr: () => {} });
+ * console.log(code); // 1 (no magic cookie)
+ * ```
+ */
+export async function runPlugin<S extends ConfigSchema>(
+  plugin: PluginDefinition<S>,
+  args: string[],
+  options: RunOptions = {},
+): Promise<number> {
+  const stderr = options.stderr ?? ((text: string) => console.error(text));
+  if (args.includes("--help") || args.includes("-h")) {
+    stderr(
+      `Usage: prism plugin ${plugin.name}\n\n${NOT_BY_HAND_MESSAGE}\nIt serves ${
+        plugin.interfaces.join(", ")
+      } and prism.interfaces.lifecycle.LifecycleInterface on 127.0.0.1.`,
+    );
+    return 0;
+  }
+  if (args.length > 0) {
+    stderr(`prism plugin ${plugin.name}: unexpected argument "${args[0]}" (it takes none)`);
+    return 2;
+  }
+  if (!hasMagicCookie(options.env)) {
+    stderr(NOT_BY_HAND_MESSAGE);
+    return 1;
+  }
+  let log: Logger;
+  try {
+    log = options.log ?? new Logger({ component: "plugin", plugin: plugin.name });
+  } catch (err) {
+    stderr(`prism plugin ${plugin.name}: ${(err as Error).message}`); // e.g. a bad PRISM_LOG_LEVEL
+    return 2;
+  }
+  const restoreConsole = redirectConsoleToStderr();
+  const onRejection = (e: PromiseRejectionEvent) => {
+    e.preventDefault();
+    log.error("unhandled promise rejection in the plugin", { error: e.reason });
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  try {
+    let server: PluginServer;
+    try {
+      server = await serve(plugin, {
+        stdin: Deno.stdin,
+        signals: true,
+        ...options,
+        log,
+      });
+    } catch (err) {
+      log.error("plugin failed to start", { error: err });
+      return 1;
+    }
+    const info = await server.done;
+    log.info("plugin exiting", { reason: info.reason });
+    return 0;
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onRejection);
+    restoreConsole();
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * A backend served by a supervised plugin process (redis, kafka): every call
+ * is forwarded over gRPC to the plugin with the client's deadline (bounded
+ * when the client set none) and its request id. While the plugin is down or
+ * restarting, calls fail at once with UNAVAILABLE — never a hang.
+ *
+ * @module
+ */
+import {
+  type Client,
+  type Deadline,
+  Metadata,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceError,
+  status,
+} from "@grpc/grpc-js";
+import type { PrismClients } from "../../proto/client.ts";
+import { SERVICE_NAMES, serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
+import { StatusError } from "../../proto/status.ts";
+import type { BackendKind } from "../config/config.ts";
+import type { PluginProcess } from "../supervisor/plugin_process.ts";
+import type { Backend, BackendHealth, StreamHandler, UnaryHandler } from "./backend.ts";
+
+/** The interfaces each plugin kind serves (CONTRACT §4).
+ *
+ * @example
+ * ```ts
+ * import { PLUGIN_INTERFACES } from "./plugin.ts";
+ * console.log(PLUGIN_INTERFACES.kafka.length); // 2
+ * ```
+ */
+export const PLUGIN_INTERFACES: Readonly<Record<"redis" | "kafka", readonly ServiceName[]>> = {
+  redis: [
+    SERVICE_NAMES.keyvalueBasic,
+    SERVICE_NAMES.keyvalueScan,
+    SERVICE_NAMES.keyvalueTtl,
+    SERVICE_NAMES.list,
+  ],
+  kafka: [SERVICE_NAMES.pubsub, SERVICE_NAMES.stream],
+};
+
+/** Which client of {@linkcode PrismClients} speaks each service. */
+const CLIENT_OF: Partial<Record<ServiceName, keyof PrismClients>> = {
+  [SERVICE_NAMES.keyvalueBasic]: "keyvalue",
+  [SERVICE_NAMES.keyvalueScan]: "scan",
+  [SERVICE_NAMES.keyvalueTtl]: "ttl",
+  [SERVICE_NAMES.list]: "list",
+  [SERVICE_NAMES.pubsub]: "pubsub",
+  [SERVICE_NAMES.stream]: "stream",
+};
+
+/** Bound on a forwarded call whose client set no deadline. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+function deadlineMs(d: Deadline): number {
+  return d instanceof Date ? d.getTime() : d;
+}
+
+function requestId(metadata: Metadata): string {
+  const given = metadata.get("x-request-id")[0];
+  return typeof given === "string" && given !== "" ? given : crypto.randomUUID();
+}
+
+type UnaryMethod = (
+  req: unknown,
+  md: Metadata,
+  opts: { deadline: number },
+  cb: (err: ServiceError | null, res?: unknown) => void,
+) => unknown;
+type StreamMethod = (req: unknown, md: Metadata, opts: { deadline: number }) =>
+  & NodeJS.EventEmitter
+  & { cancel(): void; pause(): void; resume(): void };
+
+/**
+ * The namespace's backend, forwarding to its plugin process.
+ *
+ * @example
+ * ```ts ignore
+ * import { PluginBackend } from "./plugin.ts";
+ * const backend = new PluginBackend("redis", "cache", pluginProcess);
+ * ```
+ */
+export class PluginBackend implements Backend {
+  readonly kind: BackendKind;
+  readonly namespace: string;
+  readonly services: ReadonlySet<ServiceName>;
+  readonly unary: Readonly<Record<string, UnaryHandler>>;
+  readonly streams: Readonly<Record<string, StreamHandler>>;
+  readonly process: PluginProcess;
+
+  constructor(kind: "redis" | "kafka", namespace: string, process: PluginProcess) {
+    this.kind = kind;
+    this.namespace = namespace;
+    this.process = process;
+    this.services = new Set(PLUGIN_INTERFACES[kind]);
+    const unary: Record<string, UnaryHandler> = {};
+    const streams: Record<string, StreamHandler> = {};
+    for (const service of this.services) {
+      const key = CLIENT_OF[service]!;
+      for (const [method, def] of Object.entries(serviceDefinition(service))) {
+        if (def.responseStream) streams[def.path] = this.#forwardStream(key, method);
+        else unary[def.path] = this.#forwardUnary(key, method);
+      }
+    }
+    this.unary = unary;
+    this.streams = streams;
+  }
+
+  #client(key: keyof PrismClients): Client {
+    const clients = this.process.clients;
+    if (!clients) throw new StatusError(status.UNAVAILABLE, this.process.unavailableReason());
+    return clients[key] as Client;
+  }
+
+  #map(err: ServiceError, ownTimeout: boolean): StatusError {
+    if (err.code === status.DEADLINE_EXCEEDED && ownTimeout) {
+      return new StatusError(
+        status.UNAVAILABLE,
+        `plugin ${this.kind} of namespace "${this.namespace}" did not answer within ${
+          DEFAULT_CALL_TIMEOUT_MS / 1000
+        } s`,
+      );
+    }
+    if (err.code === status.UNAVAILABLE || err.code === status.CANCELLED) {
+      // The connection to the plugin broke (it crashed or is restarting).
+      const reason = this.process.ready ? err.details : this.process.unavailableReason();
+      return new StatusError(status.UNAVAILABLE, reason);
+    }
+    return new StatusError(err.code, err.details);
+  }
+
+  #forward(call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>) {
+    const clientDeadline = deadlineMs(call.getDeadline());
+    const deadline = Math.min(clientDeadline, Date.now() + DEFAULT_CALL_TIMEOUT_MS);
+    const md = new Metadata();
+    md.set("x-request-id", requestId(call.metadata));
+    return { deadline, md, ownTimeout: deadline !== clientDeadline };
+  }
+
+  #forwardUnary(key: keyof PrismClients, method: string): UnaryHandler {
+    return (request, call) => {
+      const client = this.#client(key);
+      const { deadline, md, ownTimeout } = this.#forward(call);
+      return new Promise((resolve, reject) => {
+        (client as unknown as Record<string, UnaryMethod>)[method].call(
+          client,
+          request,
+          md,
+          { deadline },
+          (err, res) => err ? reject(this.#map(err, ownTimeout)) : resolve(res),
+        );
+      });
+    };
+  }
+
+  #forwardStream(key: keyof PrismClients, method: string): StreamHandler {
+    return (request, call) => {
+      const client = this.#client(key);
+      const { deadline, md, ownTimeout } = this.#forward(call);
+      return new Promise<void>((resolve, reject) => {
+        const upstream = (client as unknown as Record<string, StreamMethod>)[method].call(
+          client,
+          request,
+          md,
+          { deadline },
+        );
+        const cancel = () => upstream.cancel();
+        call.on("cancelled", cancel);
+        upstream.on("data", (message: unknown) => {
+          // Backpressure: stop reading from the plugin while the client is slow.
+          if (!call.write(message)) {
+            upstream.pause();
+            call.once("drain", () => upstream.resume());
+          }
+        });
+        upstream.on("end", () => {
+          call.off("cancelled", cancel);
+          resolve();
+        });
+        upstream.on("error", (err: ServiceError) => {
+          call.off("cancelled", cancel);
+          reject(this.#map(err, ownTimeout));
+        });
+      });
+    };
+  }
+
+  /** Serving while the plugin runs and does not report UNHEALTHY. */
+  health(): BackendHealth {
+    const h = this.process.health;
+    if (!this.process.ready) return { serving: false, message: this.process.unavailableReason() };
+    return { serving: h.status !== "UNHEALTHY", message: `${h.status}: ${h.message}` };
+  }
+
+  /** Drains and stops the plugin process. */
+  close(): Promise<void> {
+    return this.process.stop();
+  }
+}

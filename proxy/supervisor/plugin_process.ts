@@ -1,0 +1,547 @@
+/**
+ * One supervised plugin process (CONTRACT §4–5): spawned with least
+ * privilege, handshake read and checked with a timeout, connected over gRPC,
+ * initialized with its namespace's config and started; its health polled;
+ * restarted with capped exponential backoff when it crashes or stops
+ * answering; stopped with Drain → Stop → SIGTERM → SIGKILL. Its stderr (JSON
+ * log lines) is forwarded into the proxy's log.
+ *
+ * Plugins die with their host: they exit when their stdin — a pipe only the
+ * proxy holds — reaches end of file, which also happens when the proxy is
+ * killed with SIGKILL.
+ *
+ * @module
+ */
+import { Metadata } from "@grpc/grpc-js";
+import { connect, type PrismClients, unary } from "../../proto/client.ts";
+import type { Logger, LogLevel } from "../log/logger.ts";
+import {
+  grpcTarget,
+  type Handshake,
+  MAGIC_COOKIE_KEY,
+  MAGIC_COOKIE_VALUE,
+  parseHandshake,
+} from "./handshake.ts";
+
+/** The program and arguments that start a plugin.
+ *
+ * @example
+ * ```ts
+ * import type { PluginCommand } from "./plugin_process.ts";
+ * const cmd: PluginCommand = { cmd: Deno.execPath(), args: ["run", "prism.ts", "plugin", "redis"] };
+ * console.log(cmd.args.at(-1));
+ * ```
+ */
+export interface PluginCommand {
+  cmd: string;
+  args: string[];
+}
+
+/** Settings of one plugin process.
+ *
+ * @example
+ * ```ts ignore
+ * const options: PluginProcessOptions = { kind: "redis", namespace: "cache", config: {}, version: "0.1.0", log, command };
+ * ```
+ */
+export interface PluginProcessOptions {
+  /** Plugin name, e.g. `redis`. */
+  kind: string;
+  namespace: string;
+  /** The namespace's `config` block, handed over in Initialize. */
+  config: Record<string, unknown>;
+  /** The proxy's version, handed over in Initialize. */
+  version: string;
+  log: Logger;
+  command: PluginCommand;
+  /** How long the plugin may take to print its handshake; default 15 s. */
+  handshakeTimeoutMs?: number;
+  /** Deadline of Initialize and Start; default 10 s. */
+  lifecycleTimeoutMs?: number;
+  /** Milliseconds between health checks; default 1000. */
+  healthIntervalMs?: number;
+  /** Health checks that may fail in a row before the process is restarted; default 3. */
+  unhealthyAfter?: number;
+  /** Restart backoff: first delay and cap, doubling in between; default 100 ms … 10 s. */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+/** The plugin's last reported health.
+ *
+ * @example
+ * ```ts
+ * import type { PluginHealth } from "./plugin_process.ts";
+ * const h: PluginHealth = { status: "HEALTHY", message: "PING 0.2 ms", details: {} };
+ * console.log(h.status);
+ * ```
+ */
+export interface PluginHealth {
+  status: "HEALTHY" | "DEGRADED" | "UNHEALTHY" | "UNKNOWN";
+  message: string;
+  details: Record<string, string>;
+}
+
+/** A plugin refused to start; `invalidConfig` when it rejected its configuration.
+ *
+ * @example
+ * ```ts
+ * import { PluginStartError } from "./plugin_process.ts";
+ * const err = new PluginStartError("bad url", true);
+ * console.log(err.invalidConfig); // true
+ * ```
+ */
+export class PluginStartError extends Error {
+  readonly invalidConfig: boolean;
+  constructor(message: string, invalidConfig = false, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PluginStartError";
+    this.invalidConfig = invalidConfig;
+  }
+}
+
+type State = "starting" | "running" | "restarting" | "stopping" | "stopped";
+
+/** What a plugin process inherits besides its own settings: where Deno keeps its cache, and coverage collection under `deno task test`. */
+const INHERITED_ENV = [
+  "HOME",
+  "PATH",
+  "DENO_DIR",
+  "DENO_COVERAGE_DIR",
+  "PRISM_LOG_LEVEL",
+  "TMPDIR",
+];
+
+/**
+ * A plugin's environment: least privilege — the magic cookie, the few
+ * variables Deno itself needs, and the plugin's own `PRISM_<KIND>_*`
+ * overrides; nothing else of the proxy's environment.
+ *
+ * @example
+ * ```ts
+ * import { pluginEnv } from "./plugin_process.ts";
+ * console.log(pluginEnv("redis").PRISM_PLUGIN_MAGIC_COOKIE); // "prism-plugin-v1"
+ * ```
+ */
+export function pluginEnv(kind: string): Record<string, string> {
+  const env: Record<string, string> = { [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE };
+  const own = `PRISM_${kind.toUpperCase()}_`;
+  for (const [k, v] of Object.entries(Deno.env.toObject())) {
+    if (INHERITED_ENV.includes(k) || k.startsWith(own)) env[k] = v;
+  }
+  return env;
+}
+
+const LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
+/** A process that ran this long before it crashed restarts without backoff. */
+const STABLE_MS = 30_000;
+
+/**
+ * A running, supervised plugin.
+ *
+ * @example
+ * ```ts ignore
+ * import { PluginProcess } from "./plugin_process.ts";
+ * const plugin = await PluginProcess.start({ kind: "redis", namespace: "cache", config, version, log, command });
+ * if (plugin.ready) await unary(plugin.clients!.keyvalue, "Get", { key: "k" });
+ * await plugin.stop();
+ * ```
+ */
+export class PluginProcess {
+  readonly #opts: Required<Omit<PluginProcessOptions, "backoff">> & {
+    backoff: { initialMs: number; maxMs: number };
+  };
+  readonly #log: Logger;
+  #state: State = "starting";
+  #child: Deno.ChildProcess | undefined;
+  #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #clients: PrismClients | undefined;
+  #interfaces: string[] = [];
+  #health: PluginHealth = { status: "UNKNOWN", message: "starting", details: {} };
+  #healthTimer: ReturnType<typeof setInterval> | undefined;
+  #healthFailures = 0;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  #nextBackoffMs: number;
+  #startedAt = 0;
+  #restarts = 0;
+  #exited: Promise<Deno.CommandStatus> | undefined;
+
+  private constructor(options: PluginProcessOptions) {
+    this.#opts = {
+      handshakeTimeoutMs: 15_000,
+      lifecycleTimeoutMs: 10_000,
+      healthIntervalMs: 1000,
+      unhealthyAfter: 3,
+      ...options,
+      backoff: options.backoff ?? { initialMs: 100, maxMs: 10_000 },
+    };
+    this.#nextBackoffMs = this.#opts.backoff.initialMs;
+    this.#log = options.log.child({
+      component: "supervisor",
+      plugin: options.kind,
+      namespace: options.namespace,
+    });
+  }
+
+  /**
+   * Starts the plugin and waits until it serves. Rejects with a
+   * {@linkcode PluginStartError} when the first start fails; later crashes
+   * are handled by restarting.
+   */
+  static async start(options: PluginProcessOptions): Promise<PluginProcess> {
+    const p = new PluginProcess(options);
+    try {
+      await p.#launch();
+    } catch (err) {
+      p.#state = "stopped";
+      throw err;
+    }
+    return p;
+  }
+
+  /** Whether calls can be forwarded now. */
+  get ready(): boolean {
+    return this.#state === "running" && this.#clients !== undefined;
+  }
+
+  /** Clients connected to the plugin (undefined while it is not running). */
+  get clients(): PrismClients | undefined {
+    return this.ready ? this.#clients : undefined;
+  }
+
+  /** The service names the plugin declared in Initialize. */
+  get interfaces(): readonly string[] {
+    return this.#interfaces;
+  }
+
+  /** The last health report. */
+  get health(): PluginHealth {
+    return this.#health;
+  }
+
+  /** The current process id (undefined while none runs). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** How often the plugin has been restarted. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Why calls cannot be forwarded now (for UNAVAILABLE messages). */
+  unavailableReason(): string {
+    const who = `plugin ${this.#opts.kind} of namespace "${this.#opts.namespace}"`;
+    switch (this.#state) {
+      case "starting":
+        return `${who} is starting`;
+      case "restarting":
+        return `${who} is restarting (restart ${this.#restarts}); retry shortly`;
+      case "stopping":
+      case "stopped":
+        return `${who} is stopped`;
+      default:
+        return `${who} is not connected`;
+    }
+  }
+
+  async #launch(): Promise<void> {
+    this.#state = this.#restarts === 0 ? "starting" : "restarting";
+    const { cmd, args } = this.#opts.command;
+    const child = new Deno.Command(cmd, {
+      args,
+      clearEnv: true,
+      env: pluginEnv(this.#opts.kind),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#child = child;
+    this.#stdin = child.stdin.getWriter();
+    this.#startedAt = performance.now();
+    const pid = child.pid;
+    this.#log.info("plugin process started", { pid, restart: this.#restarts });
+    this.#forwardLogs(child.stderr, pid);
+    const exited = child.status;
+    this.#exited = exited;
+    exited.then((status) => this.#onExit(child, status));
+
+    let handshake: Handshake;
+    try {
+      handshake = await this.#readHandshake(child, exited);
+      this.#clients = connect(grpcTarget(handshake));
+      const md = new Metadata();
+      md.set("x-request-id", `init-${crypto.randomUUID()}`);
+      const init = await unary(
+        this.#clients.lifecycle,
+        "Initialize",
+        {
+          name: this.#opts.namespace,
+          version: this.#opts.version,
+          config: JSON.stringify(this.#opts.config),
+        },
+        { deadline: Date.now() + this.#opts.lifecycleTimeoutMs },
+        md,
+      );
+      this.#interfaces = init.metadata?.interfaces ?? [];
+      await unary(this.#clients.lifecycle, "Start", {}, {
+        deadline: Date.now() + this.#opts.lifecycleTimeoutMs,
+      });
+    } catch (err) {
+      this.#clients?.close();
+      this.#clients = undefined;
+      this.#kill(child, "SIGKILL");
+      const code = (err as { code?: number }).code;
+      const details = (err as { details?: string }).details ?? (err as Error).message;
+      // INVALID_ARGUMENT from Initialize: the plugin rejected its config.
+      throw new PluginStartError(
+        `plugin ${this.#opts.kind} of namespace "${this.#opts.namespace}" did not start: ${details}`,
+        code === 3,
+        { cause: err },
+      );
+    }
+    this.#state = "running";
+    this.#healthFailures = 0;
+    this.#health = { status: "UNKNOWN", message: "started", details: {} };
+    this.#log.info("plugin serving", {
+      pid,
+      address: handshake.address,
+      interfaces: this.#interfaces,
+      startup_ms: Math.round(performance.now() - this.#startedAt),
+    });
+    this.#startHealthChecks();
+  }
+
+  async #readHandshake(
+    child: Deno.ChildProcess,
+    exited: Promise<Deno.CommandStatus>,
+  ): Promise<Handshake> {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no handshake on stdout within ${this.#opts.handshakeTimeoutMs} ms`),
+          ),
+        this.#opts.handshakeTimeoutMs,
+      );
+    });
+    const died = exited.then((s) => {
+      throw new Error(
+        `the process exited (code ${s.code}, signal ${s.signal}) before its handshake`,
+      );
+    });
+    try {
+      while (!buf.includes("\n")) {
+        const { value, done } = await Promise.race([reader.read(), timeout, died]);
+        if (done) {
+          // Usually the process is exiting: report how it ended.
+          const s = await Promise.race([
+            exited,
+            new Promise<null>((r) => setTimeout(r, 1000, null)),
+          ]);
+          throw new Error(
+            s
+              ? `the process exited (code ${s.code}, signal ${s.signal}) before its handshake`
+              : "stdout closed before the handshake",
+          );
+        }
+        buf += value;
+        if (buf.length > 4096) throw new Error("no handshake line in the first 4 KiB of stdout");
+      }
+    } finally {
+      clearTimeout(timer);
+      died.catch(() => {});
+    }
+    const nl = buf.indexOf("\n");
+    const line = buf.slice(0, nl);
+    // Anything else on stdout is not protocol: keep draining it into the log.
+    (async () => {
+      let rest = buf.slice(nl + 1);
+      for (;;) {
+        if (rest.trim() !== "") this.#log.warn("plugin wrote to stdout", { output: rest.trim() });
+        const { value, done } = await reader.read().catch(() => ({ value: "", done: true }));
+        if (done) break;
+        rest = value;
+      }
+    })();
+    return parseHandshake(line);
+  }
+
+  #forwardLogs(stream: ReadableStream<Uint8Array>, pid: number): void {
+    const log = this.#log.child({ component: "plugin", pid });
+    (async () => {
+      const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: "", done: true }));
+        if (done) break;
+        buf += value;
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim() === "") continue;
+          try {
+            const { level, msg, ts: _ts, ...fields } = JSON.parse(line);
+            log.log(LEVELS.has(level) ? level as LogLevel : "info", String(msg ?? ""), fields);
+          } catch {
+            log.info(line);
+          }
+        }
+      }
+      if (buf.trim() !== "") log.info(buf.trim());
+    })();
+  }
+
+  #startHealthChecks(): void {
+    let inFlight = false;
+    const timer = setInterval(async () => {
+      const clients = this.#clients;
+      if (this.#state !== "running" || !clients || inFlight) return;
+      inFlight = true;
+      try {
+        // A plugin's own checks (e.g. a PING with its timeout) may take a second or two.
+        const res = await unary(clients.lifecycle, "HealthCheck", {}, {
+          deadline: Date.now() + Math.max(2500, this.#opts.healthIntervalMs),
+        });
+        const before = this.#health.status;
+        this.#health = {
+          status: res.status as PluginHealth["status"],
+          message: res.message,
+          details: { ...res.details },
+        };
+        this.#healthFailures = 0;
+        if (before !== this.#health.status) {
+          this.#log.info("plugin health changed", {
+            from: before,
+            to: this.#health.status,
+            message: res.message,
+          });
+        }
+      } catch (err) {
+        if (this.#state !== "running") return;
+        this.#healthFailures++;
+        this.#health = {
+          status: "UNHEALTHY",
+          message: `health check failed: ${(err as Error).message}`,
+          details: {},
+        };
+        if (this.#healthFailures >= this.#opts.unhealthyAfter) {
+          this.#log.error("plugin stopped answering; restarting it", {
+            failures: this.#healthFailures,
+          });
+          if (this.#child) this.#kill(this.#child, "SIGKILL");
+        }
+      } finally {
+        inFlight = false;
+      }
+    }, this.#opts.healthIntervalMs);
+    Deno.unrefTimer(timer as unknown as number);
+    this.#healthTimer = timer;
+  }
+
+  #kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
+    try {
+      child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #onExit(child: Deno.ChildProcess, status: Deno.CommandStatus): void {
+    if (child !== this.#child) return;
+    clearInterval(this.#healthTimer);
+    this.#clients?.close();
+    this.#clients = undefined;
+    this.#stdin?.close().catch(() => {});
+    if (this.#state === "stopping" || this.#state === "stopped") return;
+    if (this.#state === "starting") return; // #launch reports it
+    const ranMs = performance.now() - this.#startedAt;
+    if (ranMs > STABLE_MS) this.#nextBackoffMs = this.#opts.backoff.initialMs;
+    const delay = this.#nextBackoffMs;
+    this.#nextBackoffMs = Math.min(this.#nextBackoffMs * 2, this.#opts.backoff.maxMs);
+    this.#state = "restarting";
+    this.#health = {
+      status: "UNHEALTHY",
+      message: `process exited (code ${status.code}, signal ${status.signal}); restarting`,
+      details: {},
+    };
+    this.#log.error("plugin process exited; restarting it", {
+      pid: child.pid,
+      code: status.code,
+      signal: status.signal,
+      ran_ms: Math.round(ranMs),
+      restart_in_ms: delay,
+    });
+    this.#scheduleRestart(delay);
+  }
+
+  #scheduleRestart(delay: number): void {
+    this.#restartTimer = setTimeout(async () => {
+      if (this.#state !== "restarting") return;
+      this.#restarts++;
+      try {
+        await this.#launch();
+      } catch (err) {
+        if (this.#state !== "restarting") return;
+        const next = this.#nextBackoffMs;
+        this.#nextBackoffMs = Math.min(this.#nextBackoffMs * 2, this.#opts.backoff.maxMs);
+        this.#log.error("plugin restart failed", {
+          error: (err as Error).message,
+          retry_in_ms: next,
+        });
+        this.#scheduleRestart(next);
+      }
+    }, delay);
+  }
+
+  /**
+   * Stops the plugin: Drain (up to `drainMs`), Stop, then SIGTERM and SIGKILL
+   * if it has not exited within `graceMs` of each step.
+   */
+  async stop(drainMs = 5000, graceMs = 2000): Promise<void> {
+    if (this.#state === "stopped") return;
+    const wasRunning = this.ready;
+    this.#state = "stopping";
+    clearInterval(this.#healthTimer);
+    clearTimeout(this.#restartTimer);
+    const child = this.#child;
+    const clients = this.#clients;
+    if (wasRunning && clients) {
+      try {
+        const drained = await unary(clients.lifecycle, "Drain", {
+          timeout_seconds: Math.ceil(drainMs / 1000),
+          reason: "proxy shutting down",
+        }, { deadline: Date.now() + drainMs + 1000 });
+        this.#log.info("plugin drained", { drained: drained.drained, aborted: drained.aborted });
+        await unary(clients.lifecycle, "Stop", { timeout_seconds: Math.ceil(graceMs / 1000) }, {
+          deadline: Date.now() + graceMs,
+        });
+      } catch (err) {
+        this.#log.warn("plugin did not drain/stop cleanly", { error: (err as Error).message });
+      }
+    }
+    if (child && this.#exited) {
+      const waitExit = (ms: number) =>
+        Promise.race([
+          this.#exited!.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+        ]);
+      this.#stdin?.close().catch(() => {});
+      if (!await waitExit(graceMs)) {
+        this.#kill(child, "SIGTERM");
+        if (!await waitExit(graceMs)) {
+          this.#log.warn("plugin ignored SIGTERM; killing it");
+          this.#kill(child, "SIGKILL");
+          await this.#exited;
+        }
+      }
+    }
+    clients?.close();
+    this.#clients = undefined;
+    this.#state = "stopped";
+    this.#log.info("plugin stopped");
+  }
+}
