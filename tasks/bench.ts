@@ -9,7 +9,10 @@
  * - Set and Get through the proxy at concurrency 1 and 64 vs an empty
  *   grpc-js handler on the same runtime (the ceiling), load from h2load,
  *   in interleaved rounds (the ratio reported is the median of the rounds');
- * - proxy start-up to first served call; WASM compile/instantiate; .wasm size.
+ * - proxy start-up to first served call; WASM compile/instantiate; .wasm size;
+ * - redis: Set/Get through proxy → plugin → Redis against proxy → memstore
+ *   and against the plugin's own port (the hop), a fixed 1,000 calls/s run,
+ *   plugin start to healthy, and redis-benchmark as the floor.
  *
  * Flags: `--out FILE` (default dist/bench/report.json), `--md FILE`
  * (default: beside the JSON), `--duration S` per measured run (default 3),
@@ -24,6 +27,8 @@ import { ensureDebianTool } from "./ensure_tools.ts";
 import { connect, unary } from "../proto/client.ts";
 import { SERVICE_NAMES } from "../proto/definitions.ts";
 import { runH2load } from "./bench/h2load.ts";
+import { pluginStartToHealthy, redisBench } from "./bench/redis.ts";
+import { startRedis } from "../tests/_redis.ts";
 import { memstoreOpsBench, wasmInstantiateBench } from "./bench/memstore_ops.ts";
 import { machineInfo, type ScenarioReport } from "./bench/report.ts";
 import { startupBench } from "./bench/startup.ts";
@@ -34,6 +39,8 @@ const ROOT = new URL("../", import.meta.url).pathname;
 interface Server {
   port: number;
   pid: number;
+  /** What the server printed up to its port. */
+  output: string;
   stop(): Promise<void>;
 }
 
@@ -77,6 +84,7 @@ async function spawnServer(
       return {
         port: Number(m[1]),
         pid: child.pid,
+        output: buf,
         stop: async () => {
           child.kill("SIGTERM");
           await child.status;
@@ -132,16 +140,38 @@ async function main(): Promise<number> {
     /listening (\d+)/,
     "stdout",
   );
+  // One proxy serves both: namespace "default" on memstore, "cache" on redis.
+  const redis = await startRedis();
+  const configFile = await Deno.makeTempFile({ prefix: "prism-bench-", suffix: ".yaml" });
+  await Deno.writeTextFile(
+    configFile,
+    `namespaces:\n  - { name: default, backend: memstore }\n  - { name: cache, backend: redis, config: { url: "${redis.url}" } }\n`,
+  );
   const proxy = await spawnServer(
-    ["run", ...BINARY_PERMISSIONS, "prism.ts", "proxy", "--listen", "127.0.0.1:0"],
-    /"address":"127\.0\.0\.1:(\d+)"/,
+    [
+      "run",
+      ...BINARY_PERMISSIONS,
+      "prism.ts",
+      "proxy",
+      "--config",
+      configFile,
+      "--listen",
+      "127.0.0.1:0",
+    ],
+    /"msg":"listening".*?"address":"127\.0\.0\.1:(\d+)"/,
     "stderr",
   );
+  const pluginAddress = /"msg":"plugin serving".*?"address":"([^"]+)"/.exec(proxy.output)?.[1];
+  if (!pluginAddress) {
+    throw new Error(`bench: the redis plugin's address was not logged: ${proxy.output}`);
+  }
   const scenarios: ScenarioReport[] = [];
   const ratios: Record<string, number> = {};
   const cpuRatios: Record<string, number> = {};
   const cpu: Record<string, { ceiling_us_per_call: number; proxy_us_per_call: number }> = {};
   const rounds = values.quick ? 2 : 6;
+  let redisResults: Awaited<ReturnType<typeof redisBench>> | undefined;
+  let pluginStart: Awaited<ReturnType<typeof pluginStartToHealthy>> | undefined;
   try {
     const value = new Uint8Array(100).fill(0x78);
     const key = "bench:0123456789"; // 16 bytes
@@ -235,10 +265,28 @@ async function main(): Promise<number> {
       }
     }
     const check = await unary(c.keyvalue, "Get", { key }, { deadline: Date.now() + 5000 });
-    c.close();
     if (!check.found) throw new Error("bench: the proxy lost the benchmark key");
+    // The redis key Get reads, and a check that calls succeed as gRPC calls.
+    await unary(c.keyvalue, "Set", { namespace: "cache", key, value }, {
+      deadline: Date.now() + 5000,
+    });
+    c.close();
+    console.error("bench: proxy → redis plugin → Redis ...");
+    redisResults = await redisBench(
+      {
+        proxy: `127.0.0.1:${proxy.port}`,
+        plugin: pluginAddress,
+        redisPort: redis.port,
+        redisUrl: redis.url,
+      },
+      { durationS, warmupS, rounds: values.quick ? 2 : 4 },
+    );
+    console.error("bench: redis plugin start to healthy ...");
+    pluginStart = await pluginStartToHealthy(redis.url, values.quick ? 2 : 5);
   } finally {
     await Promise.all([empty.stop(), proxy.stop()]);
+    await redis.stop();
+    await Deno.remove(configFile);
   }
 
   const p99c1 = Math.max(
@@ -298,14 +346,33 @@ async function main(): Promise<number> {
       pass: wasm.instantiate_ms < 10,
     },
     { name: ".wasm size (bytes)", value: wasmBytes, target: "< 65536", pass: wasmBytes < 65536 },
+    {
+      name: "redis: p99 at a fixed 1,000 calls/s through the proxy (ms)",
+      value: redisResults!.fixed.latency_ms.p99,
+      target: "< 5",
+      pass: redisResults!.fixed.latency_ms.p99 < 5,
+    },
+    {
+      name: "redis: plugin start to healthy (ms, median)",
+      value: pluginStart!.median_ms,
+      target: "< 500",
+      pass: pluginStart!.median_ms < 500,
+    },
   ];
 
   const report = {
     machine: machineInfo(),
-    scenarios,
+    scenarios: [...scenarios, ...redisResults!.scenarios],
     micro,
     wasm: { ...wasm, wasm_bytes: wasmBytes },
     startup,
+    redis: {
+      ratios_vs_memstore: redisResults!.ratios,
+      proxy_hop_ms: redisResults!.hop,
+      redis_benchmark_floor: redisResults!.floor,
+      fixed_rate: redisResults!.fixed,
+      plugin_start_to_healthy: pluginStart,
+    },
     ratios,
     cpu_ratios: cpuRatios,
     server_cpu: cpu,
@@ -340,6 +407,34 @@ async function main(): Promise<number> {
     "",
     `Start-up to first served call: median ${startup.median_ms} ms (min ${startup.min_ms}, max ${startup.max_ms}, ${startup.runs} runs).`,
     `WASM: compile ${wasm.compile_ms} ms, instantiate ${wasm.instantiate_ms} ms, ${wasmBytes} bytes.`,
+    "",
+    "## Redis",
+    "",
+    "| figure | set c=1 | get c=1 | set c=64 | get c=64 |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    `| throughput, proxy→redis / proxy→memstore | ${
+      ["set_c1", "get_c1", "set_c64", "get_c64"].map((k) => redisResults!.ratios[k]).join(" | ")
+    } |`,
+    `| proxy→plugin hop, added p50 (ms) | ${
+      ["set_c1", "get_c1", "set_c64", "get_c64"].map((k) => redisResults!.hop[k].p50_ms).join(" | ")
+    } |`,
+    `| proxy→plugin hop, added p99 (ms) | ${
+      ["set_c1", "get_c1", "set_c64", "get_c64"].map((k) => redisResults!.hop[k].p99_ms).join(" | ")
+    } |`,
+    `| redis-benchmark (Redis alone), calls/s | ${
+      ["set_c1", "get_c1", "set_c64", "get_c64"].map((k) =>
+        (redisResults!.floor[k] as { rps: number }).rps
+      ).join(" | ")
+    } |`,
+    "",
+    `Fixed 1,000 calls/s through the proxy to Redis: achieved ${
+      redisResults!.fixed.throughput_rps
+    }/s, p50 ${redisResults!.fixed.latency_ms.p50} ms, p99 ${
+      redisResults!.fixed.latency_ms.p99
+    } ms.`,
+    `Redis plugin start to healthy: median ${pluginStart!.median_ms} ms (min ${
+      pluginStart!.min_ms
+    }, max ${pluginStart!.max_ms}).`,
     "",
   ].join("\n");
   const out = values.out!;

@@ -20,11 +20,18 @@ export interface H2loadOptions {
   service: ServiceName;
   method: string;
   request: Record<string, unknown>;
-  /** Calls in flight: one connection with this many concurrent streams. */
+  /** Calls in flight: `clients` connections with this many concurrent streams in all. */
   concurrency: number;
+  /** HTTP/2 connections; default 1. */
+  clients?: number;
   durationS: number;
   warmupS: number;
-  /** Fixed total rate (calls per second) instead of as fast as possible. */
+  /**
+   * Fixed total rate (calls per second) instead of as fast as possible,
+   * spread over `clients` connections. h2load sends up to its streams per
+   * connection at each tick, so fixed-rate runs should use one stream per
+   * connection (`concurrency` = `clients`) to keep the rate smooth.
+   */
   rps?: number;
   op: string;
   namespace: string;
@@ -62,11 +69,12 @@ export async function runH2load(opts: H2loadOptions): Promise<ScenarioReport> {
     const body = `${dir}/body.bin`;
     const log = `${dir}/requests.log`;
     await Deno.writeFile(body, grpcFrame(opts.service, opts.method, opts.request));
+    const clients = opts.clients ?? 1;
     const args = [
       "-c",
-      "1",
+      String(clients),
       "-m",
-      String(opts.concurrency),
+      String(Math.max(1, Math.round(opts.concurrency / clients))),
       "-D",
       String(opts.durationS),
       "--warm-up-time",
@@ -79,7 +87,7 @@ export async function runH2load(opts: H2loadOptions): Promise<ScenarioReport> {
       "te: trailers",
       "--log-file",
       log,
-      ...(opts.rps ? ["--rps", String(opts.rps)] : []),
+      ...(opts.rps ? ["--rps", String(opts.rps / clients)] : []),
       `http://${opts.address}/${opts.service}/${opts.method}`,
     ];
     const out = await new Deno.Command(await h2loadPath(), {

@@ -181,7 +181,10 @@ export async function redisBench(
     service: SERVICE_NAMES.keyvalueBasic,
     method: "Set",
     request: { key, value, namespace: "cache" },
-    concurrency: 16,
+    // h2load paces per connection and fires each connection's streams on the
+    // same tick: two connections of one stream each keep bursts to two calls.
+    concurrency: 2,
+    clients: 2,
     durationS: Math.max(5, opts.durationS * 2),
     warmupS: 1,
     rps: 1000,
