@@ -59,10 +59,12 @@ async function runPlugin(args: string[]): Promise<number> {
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   proxy: runProxy,
   plugin: runPlugin,
+  // Loaded only when used, like the plugins.
+  load: async (args) => await (await import("./tasks/load/main.ts")).runLoad(args),
 };
 
 /** Commands of the CLI contract that later versions provide. */
-const PLANNED = ["load", "ctl"];
+const PLANNED = ["ctl"];
 
 /**
  * Runs the CLI with `args`, resolving with the exit code.

@@ -45,6 +45,11 @@ async function main(): Promise<number> {
     ...BINARY_PERMISSIONS,
     "--include",
     wasm,
+    // The load tester's worker threads are loaded by URL, not imported.
+    "--include",
+    "tasks/load/worker.ts",
+    "--include",
+    "tasks/load/clock_worker.ts",
     "--output",
     values.output!,
     ...(values.target ? ["--target", values.target] : []),

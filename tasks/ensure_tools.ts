@@ -11,6 +11,12 @@
  * - `redis-server` (Debian's redis-server) with apt-get when running as root:
  *   the redis plugin's tests run a real Redis (`tests/_redis.ts`).
  *
+ * - `ghz` (pinned) with `go install`: the load tester's cross-check
+ *   (`tests/load_ghz_test.ts`); skipped with a message where Go is missing.
+ *
+ * - `chromium` (Debian's chromium) with apt-get when running as root: the
+ *   load tester's HTML report is opened headless (`tests/load_html_test.ts`).
+ *
  * Idempotent and quick when everything is present. `deno task test` runs it.
  *
  * @module
@@ -20,6 +26,7 @@ import { findExecutable, goBinDirs } from "./tools.ts";
 /** Go tools and their pinned versions. */
 export const GO_TOOLS = {
   grpcurl: "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3",
+  ghz: "github.com/bojand/ghz/cmd/ghz@v0.121.0",
 } as const;
 
 /** Installs a pinned Go tool unless it is already there; false when Go is missing. */
@@ -44,6 +51,7 @@ export async function ensureGoTool(name: keyof typeof GO_TOOLS): Promise<boolean
 export const DEBIAN_TOOLS = {
   h2load: "nghttp2-client",
   "redis-server": "redis-server",
+  chromium: "chromium",
 } as const;
 
 let aptUpdated = false;

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { encodeHeaders, HpackDecoder, huffmanDecode } from "./hpack.ts";
+
+const hex = (s: string) =>
+  new Uint8Array(s.replace(/\s/g, "").match(/../g)!.map((h) => parseInt(h, 16)));
+
+Deno.test("hpack: RFC 7541 C.4 requests (Huffman, dynamic table)", () => {
+  const d = new HpackDecoder();
+  assert.deepEqual(d.decode(hex("8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff")), [
+    [":method", "GET"],
+    [":scheme", "http"],
+    [":path", "/"],
+    [":authority", "www.example.com"],
+  ]);
+  assert.equal(d.tableSize, 57);
+  assert.deepEqual(d.decode(hex("8286 84be 5886 a8eb 1064 9cbf")).at(-1), [
+    "cache-control",
+    "no-cache",
+  ]);
+  assert.equal(d.tableSize, 110);
+  assert.deepEqual(
+    d.decode(hex("8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf")),
+    [
+      [":method", "GET"],
+      [":scheme", "https"],
+      [":path", "/index.html"],
+      [":authority", "www.example.com"],
+      ["custom-key", "custom-value"],
+    ],
+  );
+  assert.equal(d.tableSize, 164);
+});
+
+Deno.test("hpack: eviction, table size updates, literal forms", () => {
+  const te = new TextEncoder();
+  const lit = (name: string, value: string, first: number) => [
+    first,
+    name.length,
+    ...te.encode(name),
+    value.length,
+    ...te.encode(value),
+  ];
+  // A 100-octet table holds one ~60-octet entry at a time.
+  const d = new HpackDecoder(100);
+  d.decode(new Uint8Array(lit("aaaa", "1111", 0x40)));
+  assert.equal(d.tableSize, 40);
+  d.decode(new Uint8Array(lit("grpc-status", "0", 0x40)));
+  assert.equal(d.tableSize, 84); // both fit: 40 + 44
+  d.decode(new Uint8Array(lit("grpc-message", "something long", 0x40)));
+  assert.equal(d.tableSize, 58); // only the newest
+  assert.deepEqual(d.decode(new Uint8Array([0xbe])), [["grpc-message", "something long"]]);
+  assert.throws(() => d.decode(new Uint8Array([0xbf])), /index 63 out of range/);
+  // Dynamic table size update to 0 empties it.
+  d.decode(new Uint8Array([0x20]));
+  assert.equal(d.tableSize, 0);
+  assert.throws(() => d.decode(new Uint8Array([0x3f, 0xe2, 0x1f])), /table size update/);
+  // Without indexing (0x00) and never indexed (0x10), static name index.
+  assert.deepEqual(d.decode(new Uint8Array([0x0f, 0x10, 3, 0x61, 0x62, 0x63])), [[
+    "content-type",
+    "abc",
+  ]]);
+  assert.deepEqual(d.decode(new Uint8Array(lit("x", "y", 0x10))), [["x", "y"]]);
+  assert.equal(d.tableSize, 0);
+  assert.throws(() => d.decode(new Uint8Array([0x00, 0x05, 0x61])), /truncated string/);
+  assert.throws(() => d.decode(new Uint8Array([0xff, 0x80])), /truncated integer/);
+  assert.throws(
+    () => d.decode(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])),
+    /integer too large/,
+  );
+});
+
+Deno.test("hpack: Huffman errors", () => {
+  assert.equal(huffmanDecode(new Uint8Array([])), "");
+  // '0' is 00000 (5 bits) + 111 padding.
+  assert.equal(huffmanDecode(new Uint8Array([0x07])), "0");
+  assert.throws(() => huffmanDecode(new Uint8Array([0x00])), /padding/);
+  // 30 ones: EOS.
+  assert.throws(() => huffmanDecode(new Uint8Array([0xff, 0xff, 0xff, 0xfc])), /EOS/);
+  // Padding longer than 7 bits.
+  assert.throws(() => huffmanDecode(new Uint8Array([0x07, 0xff])), /padding/);
+});
+
+Deno.test("hpack: encodeHeaders round-trips through the decoder", () => {
+  const long = "v".repeat(300);
+  const fields: [string, string][] = [
+    [":method", "POST"],
+    [":scheme", "http"],
+    [":path", "/prism.interfaces.keyvalue.KeyValueBasicInterface/Get"],
+    [":authority", "127.0.0.1:8980"],
+    ["content-type", "application/grpc"],
+    ["te", "trailers"],
+    ["x-long", long],
+  ];
+  const block = encodeHeaders(fields);
+  assert.equal(block[0], 0x83); // :method POST, fully indexed
+  const d = new HpackDecoder();
+  assert.deepEqual(d.decode(block), fields);
+  assert.equal(d.tableSize, 0); // nothing indexed
+});

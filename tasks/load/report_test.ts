@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { parseFlags } from "./flags.ts";
+import { renderReport } from "./main.ts";
+import { buildReport, type LoadReport } from "./report.ts";
+import { htmlReport } from "./report_html.ts";
+import { progressLine, ProgressWriter, textSummary } from "./report_text.ts";
+import type { RunResult } from "./runner.ts";
+import { Stats } from "./stats.ts";
+
+/** A run of 3 s: 300 set and 100 get calls, 4 NOT_FOUND, open loop. */
+function sampleResult(): RunResult {
+  const options = parseFlags([
+    "--target",
+    "127.0.0.1:8980",
+    "--op",
+    "mixed:set=3,get=1",
+    "--rps",
+    "133",
+    "--duration",
+    "3s",
+    "--concurrency",
+    "8",
+  ]);
+  const stats = new Stats(["set", "get"]);
+  const n = 400;
+  const batch = {
+    count: n,
+    sent: new Float64Array(n),
+    latencyUs: new Float64Array(n),
+    op: new Uint8Array(n),
+    status: new Uint8Array(n),
+    messages: { 5: 'namespace "x" <is> not configured' } as Record<number, string>,
+  };
+  for (let i = 0; i < n; i++) {
+    batch.sent[i] = i * 7.5; // 0 .. 2992 ms
+    batch.latencyUs[i] = 500 + (i % 100) * 20;
+    batch.op[i] = i % 4 === 3 ? 1 : 0;
+    batch.status[i] = i % 100 === 0 ? 5 : 0;
+  }
+  stats.add(batch);
+  return {
+    options,
+    stats,
+    elapsedS: Math.round(stats.lastCompletionMs) / 1000,
+    startedAt: new Date("2025-01-02T03:04:05Z"),
+    unsent: 3,
+    unfinished: 2,
+    workers: 1,
+    warnings: ["cannot seed keys with Set: NOT_FOUND: nope"],
+    stopped: true,
+  };
+}
+
+Deno.test("report: the JSON report", () => {
+  const r = buildReport(sampleResult());
+  assert.equal(r.op, "mixed:set=3,get=1");
+  assert.equal(r.requests, 400);
+  assert.deepEqual(r.errors, { NOT_FOUND: 4 });
+  assert.equal(r.error_rate, 0.01);
+  assert.equal(r.mode, "open");
+  assert.equal(r.rps_target, 133);
+  assert.equal(r.ops.set.requests, 300);
+  assert.equal(r.ops.get.requests, 100);
+  assert.deepEqual(r.ops.set.errors, { NOT_FOUND: 4 });
+  assert.equal(r.series.length, 3);
+  assert.deepEqual(r.series.map((s) => s.requests), [134, 133, 133]);
+  assert.ok(r.duration_s > 2.99 && r.duration_s < 3.01);
+  assert.ok(Math.abs(r.throughput_rps - 400 / r.duration_s) < 0.01);
+  assert.equal(r.started_at, "2025-01-02T03:04:05.000Z");
+  assert.equal(r.histogram.reduce((n, b) => n + b.count, 0), 400);
+  assert.equal(r.latency_ms.min, 0.5);
+  assert.equal(r.error_messages.NOT_FOUND, 'namespace "x" <is> not configured');
+  assert.deepEqual(JSON.parse(renderReport(r, "json")), r);
+});
+
+Deno.test("report: text summary and progress lines", () => {
+  const r = buildReport(sampleResult());
+  const text = textSummary(r);
+  assert.match(text, /open loop at 133 req\/s \(at most 8 in flight\)/);
+  assert.match(text, /STOPPED EARLY/);
+  assert.match(text, /requests {4}400 in 3\.00s/);
+  assert.match(text, /errors {6}4 \(1\.00%\)/);
+  assert.match(text, /NOT_FOUND +4 {2}e\.g\. "namespace "x" <is> not configured"/);
+  assert.match(text, /^ {2}set {7}/m);
+  assert.match(text, /3 calls due in the run were never sent/);
+  assert.match(text, /2 calls were still in flight at the end/);
+  assert.match(text, /warning: cannot seed keys/);
+  assert.equal(renderReport(r, "text"), text + "\n");
+
+  assert.equal(
+    progressLine({ t: 0, requests: 0, errors: 0, rate: 0, p99: 0 }),
+    "[warm-up] warming up (not measured)",
+  );
+  assert.equal(
+    progressLine({ t: 12, requests: 123456, errors: 7, rate: 10234, p99: 123.4 }),
+    "[  12s] 10,234 req/s  errors 7  p99 123 ms  total 123,456",
+  );
+  assert.match(progressLine({ t: 1, requests: 1, errors: 0, rate: 1, p99: 12.34 }), /p99 12\.3 ms/);
+  const out: string[] = [];
+  const tty = new ProgressWriter(true, (s) => out.push(s));
+  tty.update({ t: 1, requests: 1, errors: 0, rate: 1, p99: 1 });
+  tty.update({ t: 2, requests: 2, errors: 0, rate: 1, p99: 1 });
+  tty.done();
+  tty.done();
+  assert.equal(out.length, 3);
+  assert.ok(out[0].startsWith("\r\x1b[2K[   1s]"));
+  assert.equal(out[2], "\n");
+  // The default writer goes to stderr.
+  new ProgressWriter().done();
+});
+
+Deno.test("report: HTML page is self-contained and escapes what it shows", () => {
+  const r = buildReport(sampleResult());
+  const page = htmlReport(r);
+  assert.equal(renderReport(r, "html"), page);
+  assert.match(page, /^<!DOCTYPE html>/);
+  assert.doesNotMatch(page, /<(script|link|img)[^>]+(src|href)=/i);
+  assert.match(page, /namespace &quot;x&quot; &lt;is&gt; not configured/);
+  // The embedded data cannot close its script element.
+  const data = page.slice(page.indexOf('id="report-data">'), page.indexOf("</script>"));
+  assert.doesNotMatch(data.slice(20), /</);
+  const embedded = JSON.parse(
+    page.slice(page.indexOf('id="report-data">') + 17, page.indexOf("</script>")),
+  ) as LoadReport;
+  assert.equal(embedded.requests, 400);
+  for (const id of ["chart-histogram", "chart-latency", "chart-throughput", "render-status"]) {
+    assert.ok(page.includes(`id="${id}"`), id);
+  }
+  assert.match(page, /<b>stopped early<\/b>/);
+  assert.match(page, /<td>set<\/td><td>300<\/td><td>4<\/td>/);
+});
