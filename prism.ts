@@ -30,7 +30,7 @@ Run 'prism <command> --help' for a command's options; 'prism --version' for the 
 
 const PLUGIN_USAGE = `Usage: prism plugin <name>
 
-Runs a backend plugin process (redis). The proxy starts plugins itself; they
+Runs a backend plugin process (redis, kafka). The proxy starts plugins itself; they
 refuse to run without it.`;
 
 /**
@@ -44,13 +44,15 @@ async function runPlugin(args: string[]): Promise<number> {
   switch (name) {
     case "redis":
       return await (await import("./plugins/redis/main.ts")).runRedisPlugin(rest);
+    case "kafka":
+      return await (await import("./plugins/kafka/main.ts")).runKafkaPlugin(rest);
     case undefined:
     case "-h":
     case "--help":
       console.log(PLUGIN_USAGE);
       return name === undefined ? 2 : 0;
     default:
-      console.error(`prism plugin: unknown plugin "${name}" (available: redis)`);
+      console.error(`prism plugin: unknown plugin "${name}" (available: redis, kafka)`);
       return 2;
   }
 }

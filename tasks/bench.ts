@@ -12,7 +12,10 @@
  * - proxy start-up to first served call; WASM compile/instantiate; .wasm size;
  * - redis: Set/Get through proxy → plugin → Redis against proxy → memstore
  *   and against the plugin's own port (the hop), a fixed 1,000 calls/s run,
- *   plugin start to healthy, and redis-benchmark as the floor.
+ *   plugin start to healthy, and redis-benchmark as the floor;
+ * - kafka: publish at a fixed 1,000 msg/s and at most, through the load
+ *   tester, against a kafkajs producer as the baseline; publish-to-delivery
+ *   latency for 1 and for 100 subscribers (`bench/kafka.ts`).
  *
  * Flags: `--out FILE` (default dist/bench/report.json), `--md FILE`
  * (default: beside the JSON), `--duration S` per measured run (default 3),
@@ -33,66 +36,8 @@ import { memstoreOpsBench, wasmInstantiateBench } from "./bench/memstore_ops.ts"
 import { machineInfo, type ScenarioReport } from "./bench/report.ts";
 import { startupBench } from "./bench/startup.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
-
-/** A child process that printed its port. */
-interface Server {
-  port: number;
-  pid: number;
-  /** What the server printed up to its port. */
-  output: string;
-  stop(): Promise<void>;
-}
-
-/** CPU time (user + system) a process has used, in microseconds (Linux /proc). */
-async function cpuMicros(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  // Fields after the command name (which may contain spaces) start at ") ".
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-  return ticks * (1e6 / CLOCK_TICKS);
-}
-
-/** Kernel clock ticks per second (USER_HZ), 100 on Linux. */
-const CLOCK_TICKS = 100;
-
-async function spawnServer(
-  args: string[],
-  portPattern: RegExp,
-  stream: "stdout" | "stderr",
-): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
-    env: { PRISM_LOG_LEVEL: "info" },
-    stdin: "null",
-    stdout: stream === "stdout" ? "piped" : "null",
-    stderr: stream === "stderr" ? "piped" : "inherit",
-  }).spawn();
-  const reader = child[stream].pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited before printing its port: ${buf}`);
-    buf += value;
-    const m = portPattern.exec(buf);
-    if (m) {
-      // Keep draining output so the child never blocks on a full pipe.
-      (async () => {
-        for (;;) if ((await reader.read()).done) break;
-      })();
-      return {
-        port: Number(m[1]),
-        pid: child.pid,
-        output: buf,
-        stop: async () => {
-          child.kill("SIGTERM");
-          await child.status;
-        },
-      };
-    }
-  }
-}
+import { cpuMicros, spawnServer } from "./bench/server.ts";
+import { kafkaBench, type KafkaBenchResults } from "./bench/kafka.ts";
 
 function round(x: number, digits = 2): number {
   const f = 10 ** digits;
@@ -288,6 +233,12 @@ async function main(): Promise<number> {
     await redis.stop();
     await Deno.remove(configFile);
   }
+  console.error("bench: proxy → kafka plugin → Kafka ...");
+  const kafka: KafkaBenchResults = await kafkaBench({
+    durationS: Math.max(3, durationS),
+    warmupS,
+    quick: values.quick,
+  });
 
   const p99c1 = Math.max(
     ...scenarios.filter((s) => s.concurrency === 1 && s.system.startsWith("proxy")).map((s) =>
@@ -358,11 +309,24 @@ async function main(): Promise<number> {
       target: "< 500",
       pass: pluginStart!.median_ms < 500,
     },
+    {
+      name: "kafka: publish p99 at a fixed 1,000 msg/s through the proxy (ms)",
+      value: kafka.fixed.latency_ms.p99,
+      target: "< 10",
+      pass: kafka.fixed.latency_ms.p99 < 10,
+    },
   ];
+  const kafkaRatios = {
+    fixed_p99_vs_kafkajs: round(kafka.fixed.latency_ms.p99 / kafka.fixedBaseline.latency_ms.p99, 2),
+    max_throughput_vs_kafkajs: round(
+      kafka.max.throughput_rps / kafka.maxBaseline.throughput_rps,
+      2,
+    ),
+  };
 
   const report = {
     machine: machineInfo(),
-    scenarios: [...scenarios, ...redisResults!.scenarios],
+    scenarios: [...scenarios, ...redisResults!.scenarios, ...kafka.scenarios],
     micro,
     wasm: { ...wasm, wasm_bytes: wasmBytes },
     startup,
@@ -372,6 +336,14 @@ async function main(): Promise<number> {
       redis_benchmark_floor: redisResults!.floor,
       fixed_rate: redisResults!.fixed,
       plugin_start_to_healthy: pluginStart,
+    },
+    kafka: {
+      ratios_vs_kafkajs: kafkaRatios,
+      fixed_rate: kafka.fixed,
+      fixed_rate_baseline: kafka.fixedBaseline,
+      max_throughput: kafka.max,
+      max_throughput_baseline: kafka.maxBaseline,
+      publish_to_delivery: kafka.delivery,
     },
     ratios,
     cpu_ratios: cpuRatios,
@@ -435,6 +407,25 @@ async function main(): Promise<number> {
     `Redis plugin start to healthy: median ${pluginStart!.median_ms} ms (min ${
       pluginStart!.min_ms
     }, max ${pluginStart!.max_ms}).`,
+    "",
+    "## Kafka",
+    "",
+    "Baseline: a kafkajs producer in the bench process (idempotent, acks=all), same broker, same run.",
+    "",
+    "| figure | through Prism | kafkajs directly | ratio |",
+    "| --- | ---: | ---: | ---: |",
+    `| publish at fixed 1,000 msg/s: achieved | ${kafka.fixed.throughput_rps} | ${kafka.fixedBaseline.throughput_rps} | |`,
+    `| publish at fixed 1,000 msg/s: p50 ms | ${kafka.fixed.latency_ms.p50} | ${kafka.fixedBaseline.latency_ms.p50} | ${
+      round(kafka.fixed.latency_ms.p50 / kafka.fixedBaseline.latency_ms.p50, 2)
+    } |`,
+    `| publish at fixed 1,000 msg/s: p99 ms | ${kafka.fixed.latency_ms.p99} | ${kafka.fixedBaseline.latency_ms.p99} | ${kafkaRatios.fixed_p99_vs_kafkajs} |`,
+    `| max publish throughput, 64 in flight (msg/s) | ${kafka.max.throughput_rps} | ${kafka.maxBaseline.throughput_rps} | ${kafkaRatios.max_throughput_vs_kafkajs} |`,
+    "",
+    "| publish-to-delivery | rate msg/s | delivered | p50 ms | p90 ms | p99 ms | max ms |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...kafka.delivery.map((d) =>
+      `| ${d.subscribers} subscriber(s) | ${d.rate} | ${d.delivered} | ${d.latency_ms.p50} | ${d.latency_ms.p90} | ${d.latency_ms.p99} | ${d.latency_ms.max} |`
+    ),
     "",
   ].join("\n");
   const out = values.out!;

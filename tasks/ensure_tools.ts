@@ -17,11 +17,20 @@
  * - `chromium` (Debian's chromium) with apt-get when running as root: the
  *   load tester's HTML report is opened headless (`tests/load_html_test.ts`).
  *
+ * - `kcat` (Debian's kcat) with apt-get when running as root: a Kafka
+ *   command-line client, for poking at the test broker by hand.
+ *
+ * - Apache Kafka's jars (`tasks/kafka/pom.xml`) with Maven into
+ *   `.cache/kafka/`: the kafka plugin's tests run a real broker
+ *   (`tests/_kafka.ts`). Where mvn or java is missing this says so, and the
+ *   tests that need Kafka fail with the same message.
+ *
  * Idempotent and quick when everything is present. `deno task test` runs it.
  *
  * @module
  */
 import { findExecutable, goBinDirs } from "./tools.ts";
+import { ensureKafka, KAFKA_VERSION } from "./kafka/broker.ts";
 
 /** Go tools and their pinned versions. */
 export const GO_TOOLS = {
@@ -52,6 +61,7 @@ export const DEBIAN_TOOLS = {
   h2load: "nghttp2-client",
   "redis-server": "redis-server",
   chromium: "chromium",
+  kcat: "kcat",
 } as const;
 
 let aptUpdated = false;
@@ -97,5 +107,14 @@ if (import.meta.main) {
   for (const name of Object.keys(GO_TOOLS) as (keyof typeof GO_TOOLS)[]) await ensureGoTool(name);
   for (const name of Object.keys(DEBIAN_TOOLS) as (keyof typeof DEBIAN_TOOLS)[]) {
     await ensureDebianTool(name);
+  }
+  try {
+    await ensureKafka();
+  } catch (err) {
+    console.log(
+      `kafka: Apache Kafka ${KAFKA_VERSION} is not available (${
+        (err as Error).message
+      }); tests that need a Kafka broker fail`,
+    );
   }
 }

@@ -4,39 +4,13 @@
  *
  * @module
  */
-import { connect, type PrismClients, unary } from "../../proto/client.ts";
-import { Logger } from "../../proxy/log/logger.ts";
-import { type PluginServer, serve } from "../sdk/serve.ts";
+import { startPlugin as startAny, type TestPlugin } from "../sdk/_testing.ts";
 import { REDIS_PLUGIN } from "./plugin.ts";
+export { GRPC_TEST, type TestPlugin, waitHealthy } from "../sdk/_testing.ts";
 
-/** Deno.test options for gRPC tests (grpc-js keeps timers and sockets).
- *
- * @example
- * ```ts
- * import { GRPC_TEST } from "./_test_helpers.ts";
- * console.log(GRPC_TEST.sanitizeOps); // false
- * ```
- */
-export const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
-
-/** A started redis plugin with clients.
- *
- * @example
- * ```ts ignore
- * import { startPlugin } from "./_test_helpers.ts";
- * const p = await startPlugin({ url: "redis://127.0.0.1:6379" });
- * await p.stop();
- * ```
- */
-export interface TestPlugin {
-  server: PluginServer;
-  c: PrismClients;
-  logs: () => Record<string, unknown>[];
-  stop(): Promise<void>;
-}
-
-/** Serves the plugin, initializes it for `namespace` with `config`, starts it,
- * and (unless `waitReady: false`) waits until it is HEALTHY.
+/**
+ * Serves the redis plugin in this process for `namespace` with `config`
+ * (see {@linkcode startAny}).
  *
  * @example
  * ```ts ignore
@@ -44,58 +18,10 @@ export interface TestPlugin {
  * const p = await startPlugin({ url: redis.url }, "cache");
  * ```
  */
-export async function startPlugin(
+export function startPlugin(
   config: Record<string, unknown>,
   namespace = "ns",
   options: { waitReady?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestPlugin> {
-  const lines: string[] = [];
-  const server = await serve(REDIS_PLUGIN, {
-    handshake: () => {},
-    env: (name) => options.env?.[name],
-    log: new Logger({ component: "plugin", plugin: "redis" }, "debug", (l) => lines.push(l)),
-  });
-  const c = connect(server.address);
-  await unary(c.lifecycle, "Initialize", {
-    name: namespace,
-    version: "test",
-    config: JSON.stringify(config),
-  }, { deadline: Date.now() + 5000 });
-  await unary(c.lifecycle, "Start", {}, { deadline: Date.now() + 5000 });
-  const plugin = {
-    server,
-    c,
-    logs: () => lines.map((l) => JSON.parse(l)),
-    stop: async () => {
-      c.close();
-      await server.shutdown("test over", 200);
-    },
-  };
-  if (options.waitReady !== false) await waitHealthy(plugin);
-  return plugin;
-}
-
-/** Polls HealthCheck until `status` (default HEALTHY), up to `timeoutMs`;
- * resolves with the details.
- *
- * @example
- * ```ts ignore
- * import { waitHealthy } from "./_test_helpers.ts";
- * const details = await waitHealthy(plugin, "UNHEALTHY");
- * ```
- */
-export async function waitHealthy(
-  p: TestPlugin,
-  status = "HEALTHY",
-  timeoutMs = 5000,
-): Promise<Record<string, string>> {
-  const t0 = Date.now();
-  for (;;) {
-    const h = await unary(p.c.lifecycle, "HealthCheck", {}, { deadline: Date.now() + 2000 });
-    if (h.status === status) return h.details;
-    if (Date.now() - t0 > timeoutMs) {
-      throw new Error(`health is still ${h.status} (${h.message}) after ${timeoutMs} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return startAny(REDIS_PLUGIN, config, namespace, options);
 }

@@ -313,6 +313,11 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
   async drain(timeoutMs: number, reason: string): Promise<DrainResult> {
     if (this.#state !== "stopped") this.#state = "draining";
     if (reason) this.#drainReason = reason;
+    try {
+      this.#instance?.drain?.();
+    } catch (err) {
+      this.#log.warn("backend failed to start draining", { error: (err as Error).message });
+    }
     const before = this.#inFlight.size;
     if (before > 0) {
       this.#log.info("plugin draining", { reason, in_flight: before, timeout_ms: timeoutMs });

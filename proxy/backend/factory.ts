@@ -52,7 +52,7 @@ export async function pluginCommand(
   // a namespace uses the plugin (its imports would slow every proxy start).
   const permissions = kind === "redis"
     ? (await import("../../plugins/redis/permissions.ts")).redisPluginPermissions(config)
-    : ["--allow-net", "--allow-env"];
+    : (await import("../../plugins/kafka/permissions.ts")).kafkaPluginPermissions(config);
   return { cmd: Deno.execPath(), args: ["run", ...permissions, PRISM_TS, "plugin", kind] };
 }
 
@@ -90,7 +90,8 @@ export async function createBackend(ns: NamespaceConfig, ctx: BackendContext): P
         }
         throw err;
       }
-    case "redis": {
+    case "redis":
+    case "kafka": {
       const command = await (ctx.pluginCommand ?? pluginCommand)(ns.backend, ns.config);
       try {
         const process = await PluginProcess.start({
@@ -109,9 +110,5 @@ export async function createBackend(ns: NamespaceConfig, ctx: BackendContext): P
         throw err;
       }
     }
-    default:
-      throw new Error(
-        `Cannot start namespace "${ns.name}" as backend "${ns.backend}" is not available in this build yet (available: memstore, redis)`,
-      );
   }
 }

@@ -53,6 +53,24 @@ const CLIENT_OF: Partial<Record<ServiceName, keyof PrismClients>> = {
 /** Bound on a forwarded call whose client set no deadline. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
+/**
+ * Calls that last as long as the client wants them to: a subscription has
+ * no natural end, so it gets no default bound (the client's own deadline,
+ * cancellation, Unsubscribe or a drain end it).
+ */
+const LONG_LIVED = new Set([`/${SERVICE_NAMES.pubsub}/Subscribe`]);
+
+/**
+ * INTERNAL errors that grpc-js makes up itself when the connection to the
+ * plugin breaks mid-call (a killed plugin resets its streams): the plugin
+ * never answered, so the client gets UNAVAILABLE like any lost connection.
+ */
+const TRANSPORT_FAILURE =
+  /^Received RST_STREAM|socket has been ended|Connection dropped|Protocol error/;
+
+/** Response headers a plugin may send that clients see (e.g. the chosen subscriber id). */
+const FORWARDED_HEADERS = /^prism-/;
+
 function deadlineMs(d: Deadline): number {
   return d instanceof Date ? d.getTime() : d;
 }
@@ -99,7 +117,7 @@ export class PluginBackend implements Backend {
     for (const service of this.services) {
       const key = CLIENT_OF[service]!;
       for (const [method, def] of Object.entries(serviceDefinition(service))) {
-        if (def.responseStream) streams[def.path] = this.#forwardStream(key, method);
+        if (def.responseStream) streams[def.path] = this.#forwardStream(key, method, def.path);
         else unary[def.path] = this.#forwardUnary(key, method);
       }
     }
@@ -122,7 +140,10 @@ export class PluginBackend implements Backend {
         } s`,
       );
     }
-    if (err.code === status.UNAVAILABLE || err.code === status.CANCELLED) {
+    if (
+      err.code === status.UNAVAILABLE || err.code === status.CANCELLED ||
+      (err.code === status.INTERNAL && TRANSPORT_FAILURE.test(err.details))
+    ) {
       // The connection to the plugin broke (it crashed or is restarting).
       const reason = this.process.ready ? err.details : this.process.unavailableReason();
       return new StatusError(status.UNAVAILABLE, reason);
@@ -130,9 +151,14 @@ export class PluginBackend implements Backend {
     return new StatusError(err.code, err.details);
   }
 
-  #forward(call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>) {
+  #forward(
+    call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
+    longLived = false,
+  ) {
     const clientDeadline = deadlineMs(call.getDeadline());
-    const deadline = Math.min(clientDeadline, Date.now() + DEFAULT_CALL_TIMEOUT_MS);
+    const deadline = longLived
+      ? clientDeadline
+      : Math.min(clientDeadline, Date.now() + DEFAULT_CALL_TIMEOUT_MS);
     const md = new Metadata();
     md.set("x-request-id", requestId(call.metadata));
     return { deadline, md, ownTimeout: deadline !== clientDeadline };
@@ -154,10 +180,11 @@ export class PluginBackend implements Backend {
     };
   }
 
-  #forwardStream(key: keyof PrismClients, method: string): StreamHandler {
+  #forwardStream(key: keyof PrismClients, method: string, path: string): StreamHandler {
+    const longLived = LONG_LIVED.has(path);
     return (request, call) => {
       const client = this.#client(key);
-      const { deadline, md, ownTimeout } = this.#forward(call);
+      const { deadline, md, ownTimeout } = this.#forward(call, longLived);
       return new Promise<void>((resolve, reject) => {
         const upstream = (client as unknown as Record<string, StreamMethod>)[method].call(
           client,
@@ -167,6 +194,15 @@ export class PluginBackend implements Backend {
         );
         const cancel = () => upstream.cancel();
         call.on("cancelled", cancel);
+        // The plugin's response headers say the call is set up (a subscriber
+        // is positioned): pass them on at once, not with the first message.
+        upstream.once("metadata", (headers: Metadata) => {
+          const out = new Metadata();
+          for (const [k, v] of Object.entries(headers.getMap())) {
+            if (FORWARDED_HEADERS.test(k)) out.set(k, v as string);
+          }
+          if (!call.cancelled) call.sendMetadata(out);
+        });
         upstream.on("data", (message: unknown) => {
           // Backpressure: stop reading from the plugin while the client is slow.
           if (!call.write(message)) {

@@ -62,14 +62,16 @@ function parseYaml(text: string, file: string): { raw: unknown; where: Where } {
  */
 async function checkPluginConfigs(config: ProxyConfig, where: Where): Promise<void> {
   for (const [i, ns] of config.namespaces.entries()) {
-    if (ns.backend !== "redis") continue;
-    const [{ loadConfig, PluginConfigError }, { REDIS_SCHEMA }] = await Promise.all([
+    if (ns.backend !== "redis" && ns.backend !== "kafka") continue;
+    const [{ loadConfig, PluginConfigError }, schema] = await Promise.all([
       import("../../plugins/sdk/config.ts"),
-      import("../../plugins/redis/config.ts"),
+      ns.backend === "redis"
+        ? import("../../plugins/redis/config.ts").then((m) => m.REDIS_SCHEMA)
+        : import("../../plugins/kafka/config.ts").then((m) => m.KAFKA_SCHEMA),
     ]);
     try {
       // Environment overrides belong to the plugin process, not to this check.
-      loadConfig("redis", REDIS_SCHEMA, ns.config, { namespace: ns.name, env: () => undefined });
+      loadConfig(ns.backend, schema, ns.config, { namespace: ns.name, env: () => undefined });
     } catch (err) {
       if (!(err instanceof PluginConfigError)) throw err;
       const path = ["namespaces", i, "config", ...(err.field in ns.config ? [err.field] : [])];

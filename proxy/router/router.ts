@@ -35,7 +35,12 @@ type Request = Record<string, unknown> & { namespace: string };
 
 interface Pending {
   fail(err: StatusError): void;
+  /** A call with no natural end (a subscription): a drain ends it at once. */
+  longLived?: boolean;
 }
+
+/** Calls that last until the client ends them: waiting for them would only delay a shutdown. */
+const LONG_LIVED = new Set(["/prism.interfaces.pubsub.PubSubBasicInterface/Subscribe"]);
 
 /**
  * Routes data calls to backends by namespace.
@@ -95,7 +100,19 @@ export class Router {
   async drain(timeoutMs: number): Promise<{ drained: number; aborted: number }> {
     this.#draining = true;
     const before = this.#pending.size;
-    if (before > 0) {
+    // Subscriptions never finish by themselves: end them now, so that the
+    // bounded wait is spent on calls that do finish.
+    for (const p of [...this.#pending]) {
+      if (!p.longLived) continue;
+      p.fail(
+        new StatusError(
+          status.UNAVAILABLE,
+          "the proxy is shutting down; subscribe again elsewhere",
+        ),
+      );
+      this.#settle(p);
+    }
+    if (this.#pending.size > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         new Promise<void>((resolve) => this.#idle = resolve),
@@ -217,6 +234,7 @@ export class Router {
           done = true;
           if (!call.cancelled) call.emit("error", toServiceError(err));
         },
+        longLived: LONG_LIVED.has(path),
       };
       this.#pending.add(pending);
       const finish = () => {

@@ -3,8 +3,8 @@
  * the requests it sends, encoded once per key and reused.
  *
  * Keys are `load:<i>` for `i` in `[0, keys)`; list ops use lists
- * `load:list:<i % 64>`; `publish` uses topic `load:topic`; `append`/`read`
- * use stream `load:stream`. `scan` asks for 10 keys with prefix `load:`,
+ * `load:list:<i % 64>`; `publish` uses topic `load.topic`; `append`/`read`
+ * use stream `load.stream` (names every backend accepts, Kafka included). `scan` asks for 10 keys with prefix `load:`,
  * `count` counts that prefix, `read` reads 10 records from offset 0.
  *
  * @module
@@ -170,14 +170,14 @@ export const OPS: Record<OpName, OpSpec> = {
     method: "Publish",
     streaming: false,
     seed: "none",
-    request: (namespace, _i, value) => ({ namespace, topic: "load:topic", payload: value }),
+    request: (namespace, _i, value) => ({ namespace, topic: "load.topic", payload: value }),
   },
   append: {
     service: SERVICE_NAMES.stream,
     method: "Append",
     streaming: false,
     seed: "none",
-    request: (namespace, _i, value) => ({ namespace, stream: "load:stream", payload: value }),
+    request: (namespace, _i, value) => ({ namespace, stream: "load.stream", payload: value }),
   },
   read: {
     service: SERVICE_NAMES.stream,
@@ -186,7 +186,7 @@ export const OPS: Record<OpName, OpSpec> = {
     seed: "stream",
     request: (namespace) => ({
       namespace,
-      stream: "load:stream",
+      stream: "load.stream",
       from_offset: 0,
       max_messages: 10,
     }),

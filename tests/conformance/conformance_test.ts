@@ -14,14 +14,19 @@ import { keyvalueBasicSuite } from "./keyvalue_basic.ts";
 import { keyvalueScanSuite } from "./keyvalue_scan.ts";
 import { keyvalueTtlSuite } from "./keyvalue_ttl.ts";
 import { listBasicSuite } from "./list_basic.ts";
+import { pubsubBasicSuite } from "./pubsub_basic.ts";
+import { streamBasicSuite } from "./stream_basic.ts";
 import type { Suite, Target } from "./target.ts";
 import { startRedis } from "../_redis.ts";
+import { startKafka } from "../_kafka.ts";
 
 const SUITES: Partial<Record<ServiceName, Suite>> = {
   [SERVICE_NAMES.keyvalueBasic]: keyvalueBasicSuite,
   [SERVICE_NAMES.keyvalueScan]: keyvalueScanSuite,
   [SERVICE_NAMES.keyvalueTtl]: keyvalueTtlSuite,
   [SERVICE_NAMES.list]: listBasicSuite,
+  [SERVICE_NAMES.pubsub]: pubsubBasicSuite,
+  [SERVICE_NAMES.stream]: streamBasicSuite,
 };
 
 /** One representative call per service, to check UNIMPLEMENTED for undeclared ones. */
@@ -108,6 +113,25 @@ namespaces:
     } finally {
       await h.stop();
       await redis.stop();
+    }
+  },
+);
+
+Deno.test(
+  { name: "conformance: kafka (plugin process → real Kafka broker)", ...GRPC_TEST },
+  async (t) => {
+    const kafka = await startKafka();
+    const h = await startTestProxy(`
+namespaces:
+  - name: events
+    backend: kafka
+    config: { brokers: ["${kafka.brokers}"] }
+`);
+    try {
+      await conformanceOf(t, h, "kafka", "events", [SERVICE_NAMES.pubsub, SERVICE_NAMES.stream]);
+    } finally {
+      await h.stop();
+      await kafka.stop();
     }
   },
 );

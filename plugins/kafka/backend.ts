@@ -1,0 +1,377 @@
+/**
+ * The kafka plugin's backend: pub/sub and streams on one Kafka cluster per
+ * namespace (CONTRACT §2 semantics).
+ *
+ * | RPC | Kafka |
+ * | --- | --- |
+ * | `Publish` | produce (idempotent, `acks=all`) to `<prefix><topic>`, created on first use; the id is `<kafka topic>/<partition>/<offset>` |
+ * | `Subscribe` | a consumer in a group of its own, positioned at the topic's end offsets *before* the response headers go out; messages follow until Unsubscribe, cancellation or a drain |
+ * | `Unsubscribe` | ends that subscriber's stream (OK) and frees its consumer and group |
+ * | `Append` | produce to the stream's single-partition topic; the offset is the record's |
+ * | `Read` | a consumer from `max(from_offset, oldest retained)` to the end offset seen when the call starts (or `max_messages`) |
+ * | `Trim` | `DeleteRecords` below `before_offset` (at most the end offset) |
+ *
+ * @module
+ */
+import {
+  Metadata,
+  type Metadata as GrpcMetadata,
+  type ServerWritableStream,
+  status,
+} from "@grpc/grpc-js";
+import { SERVICE_NAMES } from "../../proto/definitions.ts";
+import { StatusError } from "../../proto/status.ts";
+import type { Logger } from "../../proxy/log/logger.ts";
+import type { CallContext } from "../sdk/interceptors.ts";
+import type { StreamHandler, UnaryHandler } from "../sdk/plugin.ts";
+import { resilienceOptionsFrom, ResiliencePolicy } from "../sdk/resilience.ts";
+import { TopicCatalog } from "./catalog.ts";
+import { KafkaClient } from "./client.ts";
+import type { KafkaConfig } from "./config.ts";
+import { type Delivery, PositionedConsumer } from "./consumer.ts";
+import { isKafkaUnavailable } from "./errors.ts";
+import { Publisher } from "./publisher.ts";
+import { headersToMetadata, timestampOf, valueOf } from "./records.ts";
+import { messageId, TopicNames } from "./topics.ts";
+
+const PUBSUB = `/${SERVICE_NAMES.pubsub}/`;
+const STREAM = `/${SERVICE_NAMES.stream}/`;
+
+/** The response header that carries the subscriber id (chosen by the server when the request left it empty).
+ *
+ * @example
+ * ```ts
+ * import { SUBSCRIBER_ID_HEADER } from "./backend.ts";
+ * console.log(SUBSCRIBER_ID_HEADER); // "prism-subscriber-id"
+ * ```
+ */
+export const SUBSCRIBER_ID_HEADER = "prism-subscriber-id";
+
+interface PublishRequest {
+  topic: string;
+  payload: Uint8Array;
+  metadata: Record<string, string>;
+}
+interface SubscribeRequest {
+  topic: string;
+  subscriber_id: string;
+}
+interface AppendRequest {
+  stream: string;
+  payload: Uint8Array;
+  metadata: Record<string, string>;
+}
+interface ReadRequest {
+  stream: string;
+  from_offset: number;
+  max_messages: number;
+}
+interface TrimRequest {
+  stream: string;
+  before_offset: number;
+}
+
+/** One active subscriber. */
+interface Subscriber {
+  id: string;
+  topic: string;
+  consumer?: PositionedConsumer;
+  /** Ends the subscriber's stream (OK). */
+  end(): void;
+  /** Ends the subscriber's stream with an error. */
+  fail(err: unknown): void;
+}
+
+function notNegative(op: string, field: string, value: number): void {
+  if (value < 0) {
+    throw new StatusError(
+      status.INVALID_ARGUMENT,
+      `Cannot ${op} as '${field}' must not be negative: current value is ${value}`,
+    );
+  }
+}
+
+/** Resolves when the raw call can take more, or is over. */
+function drainOf(call: ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off("drain", done);
+      call.off("close", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    if (signal.aborted || call.destroyed) return resolve();
+    call.on("drain", done);
+    call.on("close", done);
+    signal.addEventListener("abort", done);
+  });
+}
+
+/**
+ * One namespace's Kafka backend.
+ *
+ * @example
+ * ```ts ignore
+ * import { KafkaBackend } from "./backend.ts";
+ * const backend = new KafkaBackend(config, "events", log);
+ * await backend.close();
+ * ```
+ */
+export class KafkaBackend {
+  readonly config: KafkaConfig;
+  readonly client: KafkaClient;
+  readonly names: TopicNames;
+  readonly policy: ResiliencePolicy;
+  readonly catalog: TopicCatalog;
+  readonly publisher: Publisher;
+  readonly subscribers = new Map<string, Subscriber>();
+  /** Stream reads in progress. */
+  readonly reads = new Set<PositionedConsumer>();
+  #roundRobin = 0;
+
+  constructor(config: KafkaConfig, namespace: string, log: Logger) {
+    this.config = config;
+    this.client = new KafkaClient(config, namespace, log);
+    this.names = new TopicNames(config.topic_prefix);
+    this.policy = new ResiliencePolicy({
+      ...resilienceOptionsFrom(config),
+      isRetryable: isKafkaUnavailable,
+    });
+    this.policy.onBreakerStateChange((state) =>
+      (state === "open" ? log.warn : log.info).call(log, "kafka circuit breaker", { state })
+    );
+    this.catalog = new TopicCatalog(this.client, this.policy);
+    this.publisher = new Publisher(this.client);
+  }
+
+  /** Unary handlers by method path. */
+  unary(): Record<string, UnaryHandler> {
+    return {
+      [`${PUBSUB}Publish`]: (req: PublishRequest, ctx: CallContext) => this.publish(req, ctx),
+      [`${PUBSUB}Unsubscribe`]: (req: SubscribeRequest) => ({
+        found: this.unsubscribe(req.topic, req.subscriber_id),
+      }),
+      [`${STREAM}Append`]: (req: AppendRequest, ctx: CallContext) => this.append(req, ctx),
+      [`${STREAM}Trim`]: (req: TrimRequest, ctx: CallContext) => this.trim(req, ctx),
+    };
+  }
+
+  /** Server-streaming handlers by method path. */
+  streams(): Record<string, StreamHandler> {
+    return {
+      [`${PUBSUB}Subscribe`]: (req: SubscribeRequest, _out, ctx) => this.subscribe(req, ctx),
+      [`${STREAM}Read`]: (req: ReadRequest, _out, ctx) => this.read(req, ctx),
+    };
+  }
+
+  async publish(req: PublishRequest, ctx: CallContext): Promise<{ message_id: string }> {
+    const topic = this.names.kafkaTopic(req.topic, "topic");
+    const partitions = await this.catalog.ensure(topic, "pubsub", ctx);
+    const partition = partitions === 1 ? 0 : (this.#roundRobin++ & 0x7fffffff) % partitions;
+    const ack = await this.publisher.publish(
+      { topic, partition, value: req.payload, headers: req.metadata },
+      ctx.deadline,
+    );
+    return { message_id: messageId(ack.topic, ack.partition, ack.offset) };
+  }
+
+  async append(req: AppendRequest, ctx: CallContext): Promise<{ offset: number }> {
+    const topic = this.names.kafkaTopic(req.stream, "stream");
+    await this.catalog.ensure(topic, "stream", ctx);
+    const ack = await this.publisher.publish(
+      { topic, partition: 0, value: req.payload, headers: req.metadata },
+      ctx.deadline,
+    );
+    return { offset: Number(ack.offset) };
+  }
+
+  /** Ends a subscriber's stream; false when there is no such subscriber. */
+  unsubscribe(topic: string, id: string): boolean {
+    let kafkaTopic: string;
+    try {
+      kafkaTopic = this.names.kafkaTopic(topic, "topic");
+    } catch {
+      return false; // no subscriber can have an invalid topic
+    }
+    const sub = this.subscribers.get(`${kafkaTopic}\0${id}`);
+    if (sub === undefined) return false;
+    sub.end();
+    return true;
+  }
+
+  async subscribe(req: SubscribeRequest, ctx: CallContext): Promise<void> {
+    const topic = this.names.kafkaTopic(req.topic, "topic");
+    const id = req.subscriber_id !== "" ? req.subscriber_id : crypto.randomUUID();
+    const key = `${topic}\0${id}`;
+    if (this.subscribers.has(key)) {
+      throw new StatusError(
+        status.ALREADY_EXISTS,
+        `Cannot subscribe to "${req.topic}" as subscriber "${id}" is already subscribed to it (Unsubscribe it, or use another subscriber_id)`,
+      );
+    }
+    const call = ctx.call as ServerWritableStream<unknown, unknown>;
+    let ended!: () => void;
+    let failed!: (err: unknown) => void;
+    const over = new Promise<void>((resolve, reject) => {
+      ended = resolve;
+      failed = reject;
+    });
+    const sub: Subscriber = { id, topic, end: () => ended(), fail: (err) => failed(err) };
+    this.subscribers.set(key, sub);
+    const log = ctx.log.child({ topic: req.topic, subscriber_id: id });
+    try {
+      await this.catalog.ensure(topic, "pubsub", ctx);
+      // The position: everything published from now on. Fixed before the
+      // headers go out, so a message published after they arrive is never missed.
+      const offsets = await this.catalog.offsets(topic, ctx);
+      const consumer = new PositionedConsumer({
+        client: this.client,
+        purpose: "sub",
+        topic,
+        start: new Map(offsets.map((o) => [o.partition, o.high])),
+        deliver: (partition, message): Delivery => {
+          if (call.destroyed || call.cancelled) return "done";
+          const written = call.write({
+            topic: req.topic,
+            payload: valueOf(message),
+            metadata: headersToMetadata(message.headers),
+            message_id: messageId(topic, partition, message.offset),
+            timestamp_ms: timestampOf(message),
+          });
+          return written ? "more" : "full";
+        },
+        drained: () => drainOf(call, ctx.signal),
+        onFatal: (err) => failed(err),
+      });
+      sub.consumer = consumer;
+      if (ctx.signal.aborted) return;
+      await consumer.start();
+      const md: GrpcMetadata = new Metadata();
+      md.set(SUBSCRIBER_ID_HEADER, id);
+      call.sendMetadata(md);
+      log.debug("subscribed", { group: consumer.groupId, offsets: offsets.map(String) });
+      const onAbort = () => ended();
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      call.once("close", onAbort);
+      try {
+        await over;
+      } finally {
+        ctx.signal.removeEventListener("abort", onAbort);
+        call.off("close", onAbort);
+      }
+    } finally {
+      this.subscribers.delete(key);
+      await sub.consumer?.stop();
+      log.debug("unsubscribed");
+    }
+  }
+
+  async read(req: ReadRequest, ctx: CallContext): Promise<void> {
+    const topic = this.names.kafkaTopic(req.stream, "stream");
+    notNegative("Read", "from_offset", req.from_offset);
+    const partitions = await this.catalog.partitionsOf(topic, ctx);
+    if (partitions === 0) return; // no such stream: nothing to read
+    if (partitions !== 1) await this.catalog.ensure(topic, "stream", ctx); // throws FAILED_PRECONDITION
+    const [o] = await this.catalog.offsets(topic, ctx);
+    const from = BigInt(Math.max(0, req.from_offset));
+    const start = from > o.low ? from : o.low;
+    let end = o.high;
+    if (req.max_messages > 0 && start + BigInt(req.max_messages) < end) {
+      end = start + BigInt(req.max_messages);
+    }
+    if (start >= end) return;
+    const call = ctx.call as ServerWritableStream<unknown, unknown>;
+    let finished!: () => void;
+    let failed!: (err: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      finished = resolve;
+      failed = reject;
+    });
+    let next = start;
+    const consumer = new PositionedConsumer({
+      client: this.client,
+      purpose: "read",
+      topic,
+      start: new Map([[0, start]]),
+      deliver: (_partition, message): Delivery => {
+        const offset = BigInt(message.offset);
+        if (offset >= end || call.destroyed || call.cancelled) {
+          finished();
+          return "done";
+        }
+        next = offset + 1n;
+        const written = call.write({
+          offset: Number(offset),
+          payload: valueOf(message),
+          metadata: headersToMetadata(message.headers),
+          timestamp_ms: timestampOf(message),
+        });
+        if (next >= end) {
+          finished();
+          return "done";
+        }
+        return written ? "more" : "full";
+      },
+      drained: () => drainOf(call, ctx.signal),
+      onFatal: (err) => failed(err),
+    });
+    this.reads.add(consumer);
+    // Records below `end` can vanish meanwhile (a Trim, retention): then
+    // nothing more arrives, and the watchdog ends the read.
+    const watchdog = setInterval(async () => {
+      try {
+        const [now] = await this.catalog.offsets(topic);
+        if (now.low >= end || now.low > next && consumer.delivered === 0) finished();
+      } catch { /* the consumer's own errors decide */ }
+    }, Math.max(1000, this.config.fetch_max_wait_ms * 2));
+    const onAbort = () => finished();
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await consumer.start();
+      await done;
+    } finally {
+      clearInterval(watchdog);
+      ctx.signal.removeEventListener("abort", onAbort);
+      this.reads.delete(consumer);
+      await consumer.stop();
+    }
+  }
+
+  async trim(req: TrimRequest, ctx: CallContext): Promise<Record<string, never>> {
+    const topic = this.names.kafkaTopic(req.stream, "stream");
+    notNegative("Trim", "before_offset", req.before_offset);
+    const partitions = await this.catalog.partitionsOf(topic, ctx);
+    if (partitions === 0) return {}; // nothing to trim
+    if (partitions !== 1) await this.catalog.ensure(topic, "stream", ctx); // throws FAILED_PRECONDITION
+    const [o] = await this.catalog.offsets(topic, ctx);
+    const requested = BigInt(Math.max(0, req.before_offset));
+    const before = requested < o.high ? requested : o.high;
+    if (before <= o.low) return {};
+    await this.catalog.run(ctx, true, () =>
+      this.client.admin.deleteTopicRecords({
+        topic,
+        partitions: [{ partition: 0, offset: before.toString() }],
+      }));
+    return {};
+  }
+
+  /** Ends every subscription with UNAVAILABLE (they would keep a drain waiting forever). */
+  drain(): void {
+    for (const sub of this.subscribers.values()) {
+      sub.fail(
+        new StatusError(status.UNAVAILABLE, "the kafka plugin is stopping; subscribe again"),
+      );
+    }
+  }
+
+  /** Ends every subscriber and read, and disconnects. */
+  async close(): Promise<void> {
+    for (const sub of this.subscribers.values()) sub.end();
+    await Promise.all([
+      ...[...this.subscribers.values()].map((s) => s.consumer?.stop()),
+      ...[...this.reads].map((r) => r.stop()),
+      this.publisher.close(),
+    ]);
+    await this.client.close();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * One namespace's connection to a Kafka cluster: the kafkajs client with
+ * the namespace's timeouts, its logs bridged into the plugin's logger, one
+ * admin client (metadata, topic creation, offsets, trims), and the
+ * consumers that subscriptions and stream reads create.
+ *
+ * @module
+ */
+import { type Consumer, Kafka, type LogEntry, logLevel } from "kafkajs";
+import type { Logger } from "../../proxy/log/logger.ts";
+import type { KafkaConfig } from "./config.ts";
+
+/** The kafkajs log level for the plugin's level: kafkajs is chatty at INFO. */
+function kafkaLogLevel(log: Logger): logLevel {
+  return log.enabled("debug") ? logLevel.INFO : logLevel.WARN;
+}
+
+/**
+ * A kafkajs `logCreator` writing into `log` (kafkajs ERROR → error, WARN →
+ * warn, the rest → debug), with kafkajs's namespace as `kafka_component`.
+ *
+ * @example
+ * ```ts ignore
+ * import { Kafka } from "kafkajs";
+ * import { bridgeLogs } from "./client.ts";
+ * const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logCreator: bridgeLogs(log) });
+ * ```
+ */
+export function bridgeLogs(log: Logger): () => (entry: LogEntry) => void {
+  return () => ({ namespace, level, log: entry }) => {
+    const { message, timestamp: _t, logger: _l, ...fields } = entry as LogEntry["log"] & {
+      logger?: unknown;
+    };
+    const line = { kafka_component: namespace, ...fields };
+    if (level === logLevel.ERROR) log.error(`kafka: ${message}`, line);
+    else if (level === logLevel.WARN) log.warn(`kafka: ${message}`, line);
+    else log.debug(`kafka: ${message}`, line);
+  };
+}
+
+/**
+ * The kafkajs client of a namespace.
+ *
+ * @example
+ * ```ts ignore
+ * import { KafkaClient } from "./client.ts";
+ * const client = new KafkaClient(config, "events", log);
+ * console.log(await client.admin.listTopics());
+ * await client.close();
+ * ```
+ */
+export class KafkaClient {
+  readonly kafka: Kafka;
+  readonly admin: ReturnType<Kafka["admin"]>;
+  readonly config: KafkaConfig;
+  readonly namespace: string;
+  readonly log: Logger;
+  #adminConnected: Promise<void> | undefined;
+
+  constructor(config: KafkaConfig, namespace: string, log: Logger) {
+    this.config = config;
+    this.namespace = namespace;
+    this.log = log;
+    this.kafka = new Kafka({
+      clientId: config.client_id,
+      brokers: config.brokers,
+      connectionTimeout: config.connect_timeout_ms,
+      requestTimeout: config.request_timeout_ms,
+      // Bounded retries for metadata and admin requests: the call's deadline
+      // and the SDK's policy decide the rest.
+      retry: { retries: config.retry_attempts, initialRetryTime: 100, maxRetryTime: 1000 },
+      logLevel: kafkaLogLevel(log),
+      logCreator: bridgeLogs(log),
+    });
+    this.admin = this.kafka.admin();
+  }
+
+  /** Connects the admin client (once; again after a failed attempt). */
+  async connectAdmin(): Promise<void> {
+    this.#adminConnected ??= this.admin.connect().catch((err) => {
+      this.#adminConnected = undefined;
+      throw err;
+    });
+    await this.#adminConnected;
+  }
+
+  /**
+   * A consumer in a group of its own (`prism.<namespace>.<purpose>.<uuid>`)
+   * that restarts after crashes (kafkajs rejoins and the caller's offsets
+   * filter redeliveries).
+   */
+  consumer(purpose: "sub" | "read"): { consumer: Consumer; groupId: string } {
+    const groupId = `prism.${this.namespace}.${purpose}.${crypto.randomUUID()}`;
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: this.config.session_timeout_ms,
+      heartbeatInterval: Math.max(100, Math.floor(this.config.session_timeout_ms / 5)),
+      maxWaitTimeInMs: this.config.fetch_max_wait_ms,
+      allowAutoTopicCreation: false,
+      retry: {
+        retries: 5,
+        initialRetryTime: 100,
+        maxRetryTime: 1000,
+        restartOnFailure: () => Promise.resolve(true),
+      },
+    });
+    return { consumer, groupId };
+  }
+
+  /** Deletes an (empty) consumer group, best effort: its committed offsets go with it. */
+  async deleteGroup(groupId: string): Promise<void> {
+    try {
+      await this.connectAdmin();
+      await this.admin.deleteGroups([groupId]);
+    } catch (err) {
+      this.log.debug("could not delete consumer group", {
+        group: groupId,
+        error: (err as Error).message,
+      });
+    }
+  }
+
+  /** Disconnects the admin client. */
+  async close(): Promise<void> {
+    try {
+      await this.admin.disconnect();
+    } catch { /* closing anyway */ }
+  }
+}

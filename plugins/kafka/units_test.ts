@@ -1,0 +1,163 @@
+/**
+ * Unit tests of the kafka plugin's pure logic: names, ids, config, error
+ * mapping, record conversion and batching. Everything that talks to Kafka
+ * is tested against a real broker (kafka_test.ts, tests/kafka_test.ts and
+ * the conformance suites).
+ */
+import assert from "node:assert/strict";
+import { status } from "@grpc/grpc-js";
+import { StatusError } from "../../proto/status.ts";
+import { loadConfig, PluginConfigError } from "../sdk/config.ts";
+import { DEFAULT_BROKERS, KAFKA_SCHEMA, parseBroker } from "./config.ts";
+import { isKafkaUnavailable, mapKafkaError } from "./errors.ts";
+import { kafkaPluginPermissions } from "./permissions.ts";
+import { KAFKA_PLUGIN } from "./plugin.ts";
+import { groupByTopic } from "./publisher.ts";
+import { headersToMetadata, timestampOf, valueOf } from "./records.ts";
+import {
+  MAX_TOPIC_LENGTH,
+  messageId,
+  parseMessageId,
+  topicNameProblem,
+  TopicNames,
+} from "./topics.ts";
+
+const kafkaError = (name: string, type?: string, cause?: unknown) =>
+  Object.assign(new Error(`${name} ${type ?? ""}`), { name, type, cause });
+
+Deno.test("kafka topics: Kafka's naming rules", () => {
+  assert.equal(topicNameProblem("a.b_c-D9"), undefined);
+  assert.equal(topicNameProblem(""), "is empty");
+  assert.equal(topicNameProblem("."), 'cannot be "."');
+  assert.equal(topicNameProblem(".."), 'cannot be ".."');
+  assert.match(topicNameProblem("x".repeat(MAX_TOPIC_LENGTH + 1))!, /250 characters long/);
+  assert.equal(topicNameProblem("x".repeat(MAX_TOPIC_LENGTH)), undefined);
+  assert.match(topicNameProblem("a/b")!, /contains '\/'/);
+  assert.match(topicNameProblem("é")!, /contains 'é'/);
+});
+
+Deno.test("kafka topics: prefixing, and INVALID_ARGUMENT naming the client's name", () => {
+  const names = new TopicNames("events.");
+  assert.equal(names.kafkaTopic("orders", "topic"), "events.orders");
+  assert.equal(names.clientName("events.orders"), "orders");
+  assert.equal(names.clientName("other"), "other");
+  for (const bad of ["a b", "x".repeat(MAX_TOPIC_LENGTH)]) {
+    assert.throws(() => names.kafkaTopic(bad, "stream"), (err: unknown) => {
+      assert.ok(err instanceof StatusError);
+      assert.equal(err.code, status.INVALID_ARGUMENT);
+      assert.match(err.message, /^Cannot use stream "/);
+      assert.match(err.message, /its Kafka topic "events\./);
+      return true;
+    });
+  }
+});
+
+Deno.test("kafka message ids: format and parse back", () => {
+  const id = messageId("events.orders-v1", 3, "12345");
+  assert.equal(id, "events.orders-v1/3/12345");
+  assert.deepEqual(parseMessageId(id), { topic: "events.orders-v1", partition: 3, offset: 12345n });
+  assert.equal(parseMessageId("nope"), undefined);
+  assert.equal(parseMessageId("a/b/c"), undefined);
+});
+
+Deno.test("kafka config: defaults, broker addresses and the topic prefix", () => {
+  const c = loadConfig("kafka", KAFKA_SCHEMA, "{}", { namespace: "events", env: () => undefined });
+  assert.deepEqual(c.brokers, [...DEFAULT_BROKERS]);
+  assert.equal(c.client_id, "prism-events");
+  assert.equal(c.topic_prefix, "events.");
+  assert.equal(c.partitions, 1);
+  assert.equal(c.publish_timeout_ms, 5000);
+  assert.deepEqual(parseBroker("[::1]:9093"), { host: "::1", port: 9093 });
+  assert.throws(() => parseBroker("nohost"), /must be "host:port"/);
+  assert.throws(() => parseBroker("h:70000"), /port 70000/);
+  const bad = (config: Record<string, unknown>, re: RegExp) =>
+    assert.throws(
+      () =>
+        loadConfig("kafka", KAFKA_SCHEMA, JSON.stringify(config), {
+          namespace: "events",
+          env: () => undefined,
+        }),
+      (err: unknown) => err instanceof PluginConfigError && re.test(err.message),
+    );
+  bad({ brokers: [] }, /at least one broker/);
+  bad({ brokers: ["127.0.0.1"] }, /entry "127\.0\.0\.1" must be "host:port"/);
+  bad({ topic_prefix: "" }, /must not be empty/);
+  bad({ topic_prefix: "a b." }, /invalid topic names: contains ' '/);
+  bad({ partitions: 0 }, /partitions/);
+  bad({ session_timeout_ms: 100 }, /session_timeout_ms/);
+  // An environment override applies to every kafka namespace.
+  const env = loadConfig("kafka", KAFKA_SCHEMA, "{}", {
+    namespace: "events",
+    env: (name) => name === "PRISM_KAFKA_BROKERS" ? "k1:9092,k2:9092" : undefined,
+  });
+  assert.deepEqual(env.brokers, ["k1:9092", "k2:9092"]);
+});
+
+Deno.test("kafka errors: what is UNAVAILABLE and what the client got wrong", () => {
+  const refused = kafkaError("KafkaJSConnectionError");
+  assert.equal(isKafkaUnavailable(refused), true);
+  const exhausted = kafkaError("KafkaJSNumberOfRetriesExceeded", undefined, refused);
+  assert.equal(isKafkaUnavailable(exhausted), true);
+  assert.equal(mapKafkaError(exhausted)?.code, status.UNAVAILABLE);
+  assert.equal(
+    mapKafkaError(kafkaError("KafkaJSProtocolError", "NOT_ENOUGH_REPLICAS"))?.code,
+    status.UNAVAILABLE,
+  );
+  assert.equal(
+    mapKafkaError(kafkaError("KafkaJSProtocolError", "INVALID_TOPIC_EXCEPTION"))?.code,
+    status.INVALID_ARGUMENT,
+  );
+  assert.equal(
+    mapKafkaError(kafkaError("KafkaJSProtocolError", "MESSAGE_TOO_LARGE"))?.code,
+    status.INVALID_ARGUMENT,
+  );
+  assert.equal(
+    mapKafkaError(kafkaError("KafkaJSProtocolError", "INVALID_REPLICATION_FACTOR"))?.code,
+    status.FAILED_PRECONDITION,
+  );
+  assert.equal(
+    mapKafkaError(kafkaError("KafkaJSProtocolError", "TOPIC_AUTHORIZATION_FAILED"))?.code,
+    status.PERMISSION_DENIED,
+  );
+  assert.equal(mapKafkaError(new Error("something else")), undefined);
+  const own = new StatusError(status.ALREADY_EXISTS, "x");
+  assert.equal(mapKafkaError(own), own);
+});
+
+Deno.test("kafka records: headers, values and timestamps", () => {
+  const enc = new TextEncoder();
+  assert.deepEqual(
+    headersToMetadata({
+      a: "1",
+      b: enc.encode("2") as never,
+      c: [enc.encode("x"), enc.encode("y")] as never,
+    }),
+    { a: "1", b: "2", c: "y" },
+  );
+  assert.deepEqual(headersToMetadata(undefined), {});
+  assert.equal(valueOf({ value: null } as never).length, 0);
+  assert.equal(timestampOf({ timestamp: "nope" } as never), 0);
+  assert.equal(timestampOf({ timestamp: "1700000000123" } as never), 1700000000123);
+});
+
+Deno.test("kafka publisher: batches keep per-topic order", () => {
+  const v = (s: string) => new TextEncoder().encode(s);
+  const groups = groupByTopic([
+    { topic: "a", partition: 0, value: v("1"), headers: {} },
+    { topic: "b", partition: 1, value: v("2"), headers: { h: "x" } },
+    { topic: "a", partition: 0, value: v("3"), headers: {} },
+  ]);
+  assert.deepEqual(groups.map((g) => g.topic), ["a", "b"]);
+  assert.deepEqual(groups[0].messages.map((m) => m.value.toString()), ["1", "3"]);
+  assert.deepEqual(groups[1].messages[0].headers, { h: "x" });
+  assert.equal(groups[1].messages[0].partition, 1);
+});
+
+Deno.test("kafka plugin: definition and permissions", () => {
+  assert.equal(KAFKA_PLUGIN.name, "kafka");
+  assert.deepEqual(KAFKA_PLUGIN.interfaces, [
+    "prism.interfaces.pubsub.PubSubBasicInterface",
+    "prism.interfaces.stream.StreamBasicInterface",
+  ]);
+  assert.deepEqual(kafkaPluginPermissions({}), ["--allow-net", "--allow-env"]);
+});

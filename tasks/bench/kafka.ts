@@ -1,0 +1,323 @@
+/**
+ * Kafka benchmarks: publishing through proxy → kafka plugin → a real
+ * single-node Kafka, and publish-to-delivery latency to subscribers, with
+ * a direct kafkajs producer (same settings: idempotent, `acks=all`) as the
+ * baseline measured in the same run.
+ *
+ * - publish at a fixed 1,000 msg/s (open loop, latency from each message's
+ *   intended send time): `prism load --op publish --rps 1000`;
+ * - maximum publish throughput (closed loop, 64 in flight): `prism load`;
+ * - the same two against kafkajs directly (the baseline);
+ * - publish-to-delivery latency for 1 subscriber and for 100 concurrent
+ *   subscribers: each message carries its send time, each subscriber
+ *   records when it arrives (same clock: one process).
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { Kafka, logLevel } from "kafkajs";
+import { connect, unary } from "../../proto/client.ts";
+import type { Message__Output } from "../../proto/gen/prism/interfaces/pubsub/Message.ts";
+import { startKafka } from "../kafka/broker.ts";
+import { BINARY_PERMISSIONS } from "../compile.ts";
+import { percentiles, type ScenarioReport } from "./report.ts";
+import { spawnServer } from "./server.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** What the Kafka benchmarks found. */
+export interface KafkaBenchResults {
+  scenarios: ScenarioReport[];
+  fixed: ScenarioReport;
+  fixedBaseline: ScenarioReport;
+  max: ScenarioReport;
+  maxBaseline: ScenarioReport;
+  delivery: {
+    subscribers: number;
+    rate: number;
+    delivered: number;
+    latency_ms: ScenarioReport["latency_ms"];
+  }[];
+}
+
+/** Runs the load tester against `target` and returns its JSON report. */
+async function load(args: string[]): Promise<ScenarioReport> {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const res = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "prism.ts",
+        "load",
+        ...args,
+        "--format",
+        "json",
+        "--out",
+        out,
+        "--max-error-rate",
+        "1",
+      ],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!res.success) {
+      throw new Error(
+        `prism load ${args.join(" ")} failed: ${new TextDecoder().decode(res.stderr)}`,
+      );
+    }
+    return JSON.parse(await Deno.readTextFile(out));
+  } finally {
+    await Deno.remove(out).catch(() => {});
+  }
+}
+
+/** Publishes with kafkajs directly: fixed rate (`rps`) or closed loop (`concurrency`). */
+async function direct(
+  brokers: string,
+  topic: string,
+  options: { rps?: number; concurrency: number; durationS: number },
+): Promise<ScenarioReport> {
+  const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, clientId: "bench" });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const value = Buffer.alloc(100, 0x78);
+  const send = () => producer.send({ topic, acks: -1, messages: [{ value }] });
+  for (let i = 0; i < 50; i++) await send(); // warm-up
+  const latencies: number[] = [];
+  let errors = 0;
+  const t0 = performance.now();
+  const end = t0 + options.durationS * 1000;
+  if (options.rps !== undefined) {
+    const interval = 1000 / options.rps;
+    const pending: Promise<void>[] = [];
+    for (let i = 0;; i++) {
+      const intended = t0 + i * interval;
+      if (intended >= end) break;
+      const wait = intended - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      pending.push(
+        send().then(() => {
+          latencies.push(performance.now() - intended);
+        }, () => {
+          errors++;
+        }),
+      );
+    }
+    await Promise.all(pending);
+  } else {
+    await Promise.all(Array.from({ length: options.concurrency }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        try {
+          await send();
+          latencies.push(performance.now() - s);
+        } catch {
+          errors++;
+        }
+      }
+    }));
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  await producer.disconnect();
+  return {
+    op: "publish",
+    namespace: "-",
+    target: brokers,
+    concurrency: options.concurrency,
+    duration_s: Math.round(elapsed * 100) / 100,
+    requests: latencies.length,
+    errors: errors > 0 ? { ERROR: errors } : {},
+    throughput_rps: Math.round(latencies.length / elapsed),
+    latency_ms: percentiles(latencies),
+    system: "kafkajs producer directly (baseline)",
+    driver: "kafkajs in the bench process",
+    ...(options.rps !== undefined ? { rps_target: options.rps } : {}),
+  };
+}
+
+/** Publish-to-delivery latency for `subscribers` subscribers at `rate` msg/s. */
+async function delivery(
+  address: string,
+  subscribers: number,
+  rate: number,
+  durationS: number,
+): Promise<KafkaBenchResults["delivery"][number]> {
+  const c = connect(address);
+  const topic = `delivery-${subscribers}-${crypto.randomUUID().slice(0, 6)}`;
+  const latencies: number[] = [];
+  const primed = new Set<number>();
+  const calls = [];
+  try {
+    for (let i = 0; i < subscribers; i++) {
+      const call = c.pubsub.Subscribe({ namespace: "events", topic, subscriber_id: `s${i}` });
+      call.on("data", (m: Message__Output) => {
+        const sent = new DataView(m.payload.buffer, m.payload.byteOffset, 8).getFloat64(0);
+        if (sent === 0) primed.add(i); // a probe
+        else latencies.push(performance.timeOrigin + performance.now() - sent);
+      });
+      call.on("error", () => {});
+      await new Promise((resolve, reject) => {
+        call.once("metadata", resolve);
+        call.once("error", reject);
+      });
+      calls.push(call);
+    }
+    // Steady state: every subscriber's consumer has joined its group and
+    // fetches (probes reach all of them) before the measured messages go out.
+    for (const t = Date.now(); primed.size < subscribers;) {
+      if (Date.now() - t > 60_000) {
+        throw new Error(`only ${primed.size} of ${subscribers} subscribers started`);
+      }
+      await unary(c.pubsub, "Publish", { namespace: "events", topic, payload: new Uint8Array(8) }, {
+        deadline: Date.now() + 10_000,
+      });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const t0 = performance.now();
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < rate * durationS; i++) {
+      const wait = t0 + (i * 1000) / rate - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const payload = new Uint8Array(100);
+      new DataView(payload.buffer).setFloat64(0, performance.timeOrigin + performance.now());
+      pending.push(unary(c.pubsub, "Publish", { namespace: "events", topic, payload }, {
+        deadline: Date.now() + 10_000,
+      }));
+    }
+    await Promise.all(pending);
+    const expected = rate * durationS * subscribers;
+    for (const t = Date.now(); latencies.length < expected && Date.now() - t < 10_000;) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return {
+      subscribers,
+      rate,
+      delivered: latencies.length,
+      latency_ms: percentiles(latencies),
+    };
+  } finally {
+    for (const call of calls) call.cancel();
+    c.close();
+  }
+}
+
+/**
+ * Starts a broker and a proxy with a kafka namespace, runs the scenarios,
+ * stops both.
+ */
+export async function kafkaBench(
+  options: { durationS: number; warmupS: number; quick: boolean },
+): Promise<KafkaBenchResults> {
+  const broker = await startKafka();
+  const configFile = await Deno.makeTempFile({ prefix: "prism-bench-kafka-", suffix: ".yaml" });
+  await Deno.writeTextFile(
+    configFile,
+    `namespaces:\n  - { name: events, backend: kafka, config: { brokers: ["${broker.brokers}"] } }\n`,
+  );
+  const proxy = await spawnServer(
+    [
+      "run",
+      ...BINARY_PERMISSIONS,
+      "prism.ts",
+      "proxy",
+      "--config",
+      configFile,
+      "--listen",
+      "127.0.0.1:0",
+    ],
+    /"msg":"listening".*?"address":"127\.0\.0\.1:(\d+)"/,
+    "stderr",
+  );
+  const target = `127.0.0.1:${proxy.port}`;
+  const d = `${options.durationS}s`;
+  const w = `${options.warmupS}s`;
+  try {
+    const c = connect(target);
+    await unary(c.pubsub, "Publish", {
+      namespace: "events",
+      topic: "load.topic",
+      payload: new Uint8Array(1),
+    }, {
+      deadline: Date.now() + 20_000,
+    });
+    c.close();
+    // The broker's JVM has just started: let its JIT warm up before measuring.
+    await load([
+      "--target",
+      target,
+      "--namespace",
+      "events",
+      "--op",
+      "publish",
+      "--concurrency",
+      "64",
+      "--duration",
+      options.quick ? "3s" : "8s",
+    ]);
+    const fixed = await load([
+      "--target",
+      target,
+      "--namespace",
+      "events",
+      "--op",
+      "publish",
+      "--rps",
+      "1000",
+      "--concurrency",
+      "64",
+      "--duration",
+      d,
+      "--warmup",
+      w,
+    ]);
+    const max = await load([
+      "--target",
+      target,
+      "--namespace",
+      "events",
+      "--op",
+      "publish",
+      "--concurrency",
+      "64",
+      "--connections",
+      "2",
+      "--duration",
+      d,
+      "--warmup",
+      w,
+    ]);
+    const fixedBaseline = await direct(broker.brokers, "events.load.topic", {
+      rps: 1000,
+      concurrency: 64,
+      durationS: options.durationS,
+    });
+    const maxBaseline = await direct(broker.brokers, "events.load.topic", {
+      concurrency: 64,
+      durationS: options.durationS,
+    });
+    const label = (r: ScenarioReport, system: string) => ({ ...r, system, driver: "prism load" });
+    const deliveries = [
+      await delivery(target, 1, 200, options.durationS),
+      await delivery(target, 100, options.quick ? 20 : 50, options.durationS),
+    ];
+    return {
+      scenarios: [
+        label(fixed, "proxy → kafka plugin → Kafka (fixed 1,000/s)"),
+        fixedBaseline,
+        label(max, "proxy → kafka plugin → Kafka (max)"),
+        maxBaseline,
+      ],
+      fixed,
+      fixedBaseline,
+      max,
+      maxBaseline,
+      delivery: deliveries,
+    };
+  } finally {
+    await proxy.stop();
+    await broker.stop();
+    await Deno.remove(configFile).catch(() => {});
+  }
+}

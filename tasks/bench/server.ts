@@ -1,0 +1,69 @@
+/**
+ * Benchmark helpers: servers the benchmarks start as child processes (so
+ * that the load generator never shares their event loop), and the CPU time
+ * they use.
+ *
+ * @module
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** A child process that printed its port. */
+export interface Server {
+  port: number;
+  pid: number;
+  /** What the server printed up to its port. */
+  output: string;
+  stop(): Promise<void>;
+}
+
+/** CPU time (user + system) a process has used, in microseconds (Linux /proc). */
+export async function cpuMicros(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // Fields after the command name (which may contain spaces) start at ") ".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return ticks * (1e6 / CLOCK_TICKS);
+}
+
+/** Kernel clock ticks per second (USER_HZ), 100 on Linux. */
+const CLOCK_TICKS = 100;
+
+/** Starts `deno <args>` and resolves once it printed its port (matched by `portPattern`). */
+export async function spawnServer(
+  args: string[],
+  portPattern: RegExp,
+  stream: "stdout" | "stderr",
+): Promise<Server> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    env: { PRISM_LOG_LEVEL: "info" },
+    stdin: "null",
+    stdout: stream === "stdout" ? "piped" : "null",
+    stderr: stream === "stderr" ? "piped" : "inherit",
+  }).spawn();
+  const reader = child[stream].pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server exited before printing its port: ${buf}`);
+    buf += value;
+    const m = portPattern.exec(buf);
+    if (m) {
+      // Keep draining output so the child never blocks on a full pipe.
+      (async () => {
+        for (;;) if ((await reader.read()).done) break;
+      })();
+      return {
+        port: Number(m[1]),
+        pid: child.pid,
+        output: buf,
+        stop: async () => {
+          child.kill("SIGTERM");
+          await child.status;
+        },
+      };
+    }
+  }
+}

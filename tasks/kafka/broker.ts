@@ -1,0 +1,879 @@
+/**
+ * A real single-node Apache Kafka broker (KRaft: one process is broker and
+ * controller) for tests and development, run from the jars on Maven Central
+ * (`tasks/kafka/pom.xml`; no Docker, no downloads from kafka.apache.org).
+ *
+ * - {@linkcode ensureKafka} fetches the jars with Maven into
+ *   `.cache/kafka/<version>/libs` once.
+ * - {@linkcode startKafka} formats a data folder, starts `kafka.Kafka` on free
+ *   loopback ports and resolves once the broker answers a real Kafka request.
+ *
+ * As a program it runs a broker in the foreground for development:
+ *
+ * ```sh
+ * deno task kafka              # 127.0.0.1:9092, data in .cache/kafka/dev-data
+ * deno task kafka --port 19092
+ * ```
+ *
+ * Needs Java 11+ (`java`) and, the first time, Maven (`mvn`).
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { findExecutable } from "../tools.ts";
+
+/**
+ * The Kafka version the broker runs (the newest 3.9.x on Maven Central); it
+ * must match `kafka.version` in `tasks/kafka/pom.xml`.
+ *
+ * @example
+ * ```ts
+ * import { KAFKA_VERSION } from "./broker.ts";
+ * console.log(KAFKA_VERSION); // "3.9.2"
+ * ```
+ */
+export const KAFKA_VERSION = "3.9.2";
+
+/** Ready within this long, or `startKafka` fails with the broker's log tail. */
+const READY_TIMEOUT_MS = 60_000;
+/** A clean stop (SIGTERM) that takes longer than this ends with SIGKILL. */
+const STOP_TIMEOUT_MS = 30_000;
+/** Lines of broker output kept for `logs()` and error messages. */
+const LOG_LINES = 200;
+const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"];
+
+const POM = fileURLToPath(new URL("./pom.xml", import.meta.url));
+const REPO = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+const CACHE = `${REPO}/.cache/kafka/${KAFKA_VERSION}`;
+const LIBS = `${CACHE}/libs`;
+/** Written last by {@linkcode ensureKafka}: lists the jars of a complete download. */
+const MARKER = `${LIBS}/.complete.json`;
+
+/**
+ * JVM flags, measured on a 2-core machine (median start to ready ~2.7 s
+ * without class-data sharing, ~1.5 s with it; see the report in
+ * `broker_test.ts`):
+ *
+ * - `-Xms128m -Xmx768m`: small footprint, enough headroom for load tests.
+ * - `-XX:+UseSerialGC`: no GC worker threads competing with the tests on 2
+ *   cores; young collections of this small heap take a few ms. G1 started no
+ *   faster and used ~10 MB more.
+ * - `-XX:TieredStopAtLevel=1` is NOT used: ~15% faster start without
+ *   class-data sharing, no gain with it, and C1-only code hurts throughput.
+ * - `-XX:-UsePerfData`: no hsperfdata file in /tmp.
+ * - `-XX:+IgnoreUnrecognizedVMOptions`: the CDS flags below need Java 13+;
+ *   an older JVM ignores them instead of refusing to start.
+ * - AppCDS (`-XX:ArchiveClassesAtExit` / `-XX:SharedArchiveFile`): the first
+ *   clean stop dumps the loaded Kafka/Scala classes to
+ *   `.cache/kafka/<version>/cds/`; later starts map them instead of parsing
+ *   ~3,000 classes, saving about a second. Set `PRISM_KAFKA_CDS=0` to turn
+ *   it off. A stale archive (another JVM, re-fetched jars) is ignored by the
+ *   JVM, silently thanks to `-Xlog:cds=off`.
+ */
+const JVM_FLAGS = [
+  "-Xms128m",
+  "-Xmx768m",
+  "-XX:+UseSerialGC",
+  "-XX:-UsePerfData",
+  "-XX:+ExitOnOutOfMemoryError",
+  "-XX:+IgnoreUnrecognizedVMOptions",
+  "-Xlog:cds=off,cds+dynamic=off",
+  "-Djava.awt.headless=true",
+];
+
+/** A running single-node Kafka broker (see {@linkcode startKafka}). */
+export interface KafkaBroker {
+  /** The PLAINTEXT (client) port on 127.0.0.1. */
+  readonly port: number;
+  /** The KRaft controller port on 127.0.0.1 (clients never need it). */
+  readonly controllerPort: number;
+  /** Bootstrap address for clients: `127.0.0.1:<port>`. */
+  readonly brokers: string;
+  /** The broker's log folder (`log.dirs`): the data that survives `restart()`. */
+  readonly dataDir: string;
+  /** The pid of the broker's java process (changes on restart); 0 once stopped. */
+  readonly pid: number;
+  /** Stops it cleanly (SIGTERM) and waits for the exit (SIGKILL after 30 s). Idempotent. */
+  stop(): Promise<void>;
+  /** Kills it (SIGKILL), as a crash would, and waits for the exit. Idempotent. */
+  kill(): Promise<void>;
+  /**
+   * Stops it cleanly (if running) and starts it again on the same ports with
+   * the same data, so acknowledged records survive; resolves once it answers
+   * requests again. Also brings it back after `stop()` or `kill()`.
+   */
+  restart(): Promise<void>;
+  /** The last lines the broker printed (WARN and above by default), for error messages. */
+  logs(): string;
+}
+
+/** Options of {@linkcode startKafka}. */
+export interface StartKafkaOptions {
+  /** The client port; default: a free one (the controller port is always picked free). */
+  port?: number;
+  /**
+   * The data folder; formatted unless it already holds a Kafka node
+   * (`meta.properties`), and kept. Default: a temporary folder removed when
+   * this process exits.
+   */
+  dataDir?: string;
+  /** The broker's log4j level: TRACE, DEBUG, INFO, WARN (default), ERROR, FATAL or OFF. */
+  logLevel?: string;
+  /** Called with each line the broker prints (besides keeping it for `logs()`). */
+  onLog?: (line: string) => void;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** `java`: `$JAVA_HOME/bin/java` first, then PATH. */
+async function findJava(): Promise<string> {
+  const home = Deno.env.get("JAVA_HOME");
+  const java = (home ? await findExecutable("java", [`${home}/bin`]) : undefined) ??
+    await findExecutable("java");
+  if (!java) {
+    throw new Error(
+      "Kafka needs Java 11+, but 'java' is neither on PATH nor in $JAVA_HOME/bin " +
+        "(Debian: apt-get install openjdk-17-jre-headless)",
+    );
+  }
+  return java;
+}
+
+/** The jar list of a complete download, or undefined when it is missing or partial. */
+async function completeJars(): Promise<string[] | undefined> {
+  let jars: unknown;
+  try {
+    jars = JSON.parse(await Deno.readTextFile(MARKER)).jars;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(jars) || jars.length === 0) return undefined;
+  for (const jar of jars) {
+    if (typeof jar !== "string" || !(await exists(`${LIBS}/${jar}`))) return undefined;
+  }
+  return jars as string[];
+}
+
+async function checkPomVersion(): Promise<void> {
+  const pom = await Deno.readTextFile(POM);
+  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+  if (version !== KAFKA_VERSION) {
+    throw new Error(
+      `${POM} has kafka.version ${JSON.stringify(version)} but broker.ts has ` +
+        `KAFKA_VERSION "${KAFKA_VERSION}": make them the same`,
+    );
+  }
+}
+
+async function fetchJars(): Promise<string[]> {
+  await checkPomVersion();
+  const mvn = await findExecutable("mvn");
+  if (!mvn) {
+    throw new Error(
+      `Kafka's jars are not in ${LIBS} and 'mvn' is not on PATH to fetch them ` +
+        "(Debian: apt-get install maven; then run `deno run -A tasks/ensure_tools.ts`)",
+    );
+  }
+  await findJava(); // Maven needs it too; fail with the clearer message
+  // A fresh folder that replaces the old one only when complete: a download
+  // cut short (or a concurrent one in another process) never leaves a
+  // half-filled libs/ that looks usable.
+  await Deno.mkdir(CACHE, { recursive: true });
+  const partial = await Deno.makeTempDir({ dir: CACHE, prefix: "libs.partial-" });
+  await Deno.chmod(partial, 0o755);
+  try {
+    console.log(`kafka: fetching Apache Kafka ${KAFKA_VERSION} jars from Maven Central ...`);
+    const started = Date.now();
+    const out = await new Deno.Command(mvn, {
+      args: [
+        "-q",
+        "-B",
+        "-f",
+        POM,
+        "dependency:copy-dependencies",
+        `-DoutputDirectory=${partial}`,
+        "-DincludeScope=runtime",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      throw new Error(
+        `Cannot fetch Kafka's jars: mvn exited ${out.code}:\n${
+          text.split("\n").slice(-30).join("\n")
+        }`,
+      );
+    }
+    const jars: string[] = [];
+    for await (const entry of Deno.readDir(partial)) {
+      if (entry.isFile && entry.name.endsWith(".jar")) jars.push(entry.name);
+    }
+    jars.sort();
+    if (!jars.includes(`kafka_2.13-${KAFKA_VERSION}.jar`)) {
+      throw new Error(`mvn did not fetch kafka_2.13-${KAFKA_VERSION}.jar into ${partial}`);
+    }
+    await Deno.writeTextFile(
+      `${partial}/.complete.json`,
+      JSON.stringify({ version: KAFKA_VERSION, jars }, null, 1) + "\n",
+    );
+    // An incomplete libs/ (and class archives made from older jars) goes.
+    await Deno.remove(LIBS, { recursive: true }).catch(() => {});
+    await Deno.remove(`${CACHE}/cds`, { recursive: true }).catch(() => {});
+    try {
+      await Deno.rename(partial, LIBS);
+    } catch (err) {
+      const done = await completeJars(); // another process finished first
+      if (done) return done;
+      throw err;
+    }
+    console.log(`kafka: ${jars.length} jars in ${LIBS} (${Date.now() - started} ms)`);
+    return jars;
+  } finally {
+    await Deno.remove(partial, { recursive: true }).catch(() => {});
+  }
+}
+
+let ensuring: Promise<{ classpath: string }> | undefined;
+
+/**
+ * Makes sure Kafka's jars are in `.cache/kafka/<version>/libs`, fetching them
+ * with `mvn dependency:copy-dependencies` when the folder is missing or
+ * incomplete (a marker file is written last), and returns the classpath.
+ *
+ * @throws {Error} when `mvn` (needed only to fetch) or `java` is missing, or mvn fails.
+ *
+ * @example
+ * ```ts ignore
+ * import { ensureKafka } from "./broker.ts";
+ * const { classpath } = await ensureKafka();
+ * console.log(classpath.split(":").length > 10); // true
+ * ```
+ */
+export function ensureKafka(): Promise<{ classpath: string }> {
+  ensuring ??= (async () => {
+    const jars = (await completeJars()) ?? (await fetchJars());
+    await findJava();
+    return { classpath: jars.map((jar) => `${LIBS}/${jar}`).join(":") };
+  })();
+  const result = ensuring;
+  result.catch(() => {
+    if (ensuring === result) ensuring = undefined; // let a later call try again
+  });
+  return result;
+}
+
+/** A loopback port that is free right now. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+function checkPort(port: unknown): number {
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`startKafka: port ${JSON.stringify(port)} is not an integer in 1..65535`);
+  }
+  return port;
+}
+
+function checkLogLevel(level: unknown): string {
+  const upper = typeof level === "string" ? level.toUpperCase() : "";
+  if (!LOG_LEVELS.includes(upper)) {
+    throw new Error(
+      `startKafka: logLevel ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(", ")}`,
+    );
+  }
+  return upper;
+}
+
+function serverProperties(port: number, controllerPort: number, dataDir: string): string {
+  const props: Record<string, string | number> = {
+    "process.roles": "broker,controller",
+    "node.id": 1,
+    "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
+    "listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    "advertised.listeners": `PLAINTEXT://127.0.0.1:${port}`,
+    "controller.listener.names": "CONTROLLER",
+    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "inter.broker.listener.name": "PLAINTEXT",
+    "log.dirs": dataDir,
+    "num.partitions": 1,
+    "default.replication.factor": 1,
+    "min.insync.replicas": 1,
+    "auto.create.topics.enable": "false",
+    "offsets.topic.replication.factor": 1,
+    "transaction.state.log.replication.factor": 1,
+    "transaction.state.log.min.isr": 1,
+    // The first consumer group creates __consumer_offsets: 1 partition, not 50.
+    "offsets.topic.num.partitions": 1,
+    "transaction.state.log.num.partitions": 1,
+    // A group's first rebalance does not wait 3 s for more members.
+    "group.initial.rebalance.delay.ms": 0,
+    // The log cleaner allocates its dedupe buffer up front (default 128 MB of
+    // heap); 16 MB is plenty for a test broker and cuts ~130 MB of RSS.
+    "log.cleaner.dedupe.buffer.size": 16 * 1024 * 1024,
+    "log.cleaner.threads": 1,
+    // Fewer idle threads on a 2-core machine (defaults: 3 and 8).
+    "num.network.threads": 2,
+    "num.io.threads": 4,
+    "num.recovery.threads.per.data.dir": 1,
+  };
+  return Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+}
+
+function log4jProperties(level: string): string {
+  return [
+    `log4j.rootLogger=${level}, stdout`,
+    "log4j.appender.stdout=org.apache.log4j.ConsoleAppender",
+    "log4j.appender.stdout.layout=org.apache.log4j.PatternLayout",
+    "log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n",
+    // Printed at WARN on every clean shutdown; not a problem.
+    ...(level === "WARN" ? ["log4j.logger.org.apache.kafka.clients.NetworkClient=ERROR"] : []),
+    "",
+  ].join("\n");
+}
+
+const TEMP_PREFIX = "prism-kafka-";
+let swept = false;
+
+/**
+ * Removes the temporary folders of brokers whose Deno process is gone
+ * without its unload handler running (killed): each holds `owner.pid`.
+ */
+async function sweepTempDirs(ours: string): Promise<void> {
+  if (swept) return;
+  swept = true;
+  const base = ours.slice(0, ours.lastIndexOf("/"));
+  try {
+    for await (const entry of Deno.readDir(base)) {
+      if (!entry.isDirectory || !entry.name.startsWith(TEMP_PREFIX)) continue;
+      const dir = `${base}/${entry.name}`;
+      let owner: number;
+      try {
+        owner = Number((await Deno.readTextFile(`${dir}/owner.pid`)).trim());
+      } catch {
+        continue; // not ours to judge
+      }
+      if (owner > 0 && owner !== Deno.pid && !(await processAlive(owner))) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  } catch { /* best effort */ }
+}
+
+/** Whether `pid` runs (a zombie, which a container's init may never reap, does not). */
+async function processAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    return true; // no /proc or no access: assume it runs
+  }
+}
+
+/** Deletes `path` when this process exits normally (temp folders of brokers). */
+const tempDirs = new Set<string>();
+/** Java pids of brokers still running, with whether their data is temporary. */
+const running = new Map<number, boolean>();
+let unloadRegistered = false;
+
+function registerUnload(): void {
+  if (unloadRegistered) return;
+  unloadRegistered = true;
+  // Backup for the stdin watchdog in WRAPPER: on a normal exit, brokers whose
+  // data is temporary are killed outright (their folder is deleted next);
+  // the others get SIGTERM (the watchdog would send it too).
+  globalThis.addEventListener("unload", () => {
+    for (const [pid, temporary] of running) {
+      try {
+        Deno.kill(pid, temporary ? "SIGKILL" : "SIGTERM");
+      } catch { /* gone */ }
+    }
+    for (const dir of tempDirs) {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch { /* still in use, or gone */ }
+    }
+  });
+}
+
+/**
+ * Runs java (`$@`) so that it dies with this Deno process, however that ends.
+ *
+ * Deno SIGKILLs its direct children when it exits normally or on an uncaught
+ * error, but not when it is itself killed (SIGKILL, OOM); and a SIGKILLed
+ * parent cannot pass anything on. So java is not the direct child: bash is,
+ * and it starts java plus a separate watchdog subshell that reads the
+ * wrapper's stdin, a pipe whose only writer is this Deno process. Whenever
+ * this process is gone the kernel closes the pipe, `cat` sees EOF and the
+ * watchdog (which outlives a SIGKILLed bash) sends java SIGTERM: a clean
+ * shutdown. When java exits first (stop(), kill(), a crash), bash kills the
+ * watchdog and exits with java's status; stop() then closes the pipe so the
+ * orphaned `cat` ends too. The first line printed is java's pid, so stop()
+ * and kill() signal java directly. SIGINT is ignored (as background jobs of
+ * a script do anyway): Ctrl-C in a terminal reaches Deno only, which stops
+ * the broker in order. The unload handler above is a second line of defence.
+ */
+const WRAPPER = `
+trap '' INT
+exec 3<&0 </dev/null
+"$@" 3<&- &
+jpid=$!
+echo "prism-kafka-java-pid $jpid"
+( cat <&3 >/dev/null; kill -TERM "$jpid" 2>/dev/null ) &
+wpid=$!
+exec 3<&-
+wait "$jpid"
+status=$?
+kill "$wpid" 2>/dev/null
+exit $status
+`;
+
+/** One run of the broker's java process under WRAPPER. */
+interface Run {
+  child: Deno.ChildProcess;
+  javaPid: Promise<number>;
+  status: Promise<Deno.CommandStatus>;
+  /** Resolves when stdout and stderr are drained. */
+  drained: Promise<void>;
+}
+
+class Broker implements KafkaBroker {
+  readonly brokers: string;
+  #run: Run | undefined;
+  #pid = 0;
+  #ending: Promise<void> | undefined;
+  #lines: string[] = [];
+  #archiveTmp: string | undefined;
+
+  constructor(
+    readonly port: number,
+    readonly controllerPort: number,
+    readonly dataDir: string,
+    readonly temporary: boolean,
+    private readonly configDir: string,
+    private readonly classpath: string,
+    private readonly java: string,
+    private readonly bash: string,
+    private readonly onLog?: (line: string) => void,
+  ) {
+    this.brokers = `127.0.0.1:${port}`;
+  }
+
+  get pid(): number {
+    return this.#pid;
+  }
+
+  logs(): string {
+    return this.#lines.join("\n");
+  }
+
+  #log(line: string): void {
+    this.#lines.push(line);
+    if (this.#lines.length > LOG_LINES) this.#lines.splice(0, this.#lines.length - LOG_LINES);
+    this.onLog?.(line);
+  }
+
+  /** Starts java and resolves once the broker answers; rejects (and kills it) otherwise. */
+  async start(): Promise<void> {
+    if (this.#run) return;
+    const cds = await cdsFlags(this.java);
+    this.#archiveTmp = cds.dumpTo;
+    const args = [
+      "-c",
+      WRAPPER,
+      "prism-kafka",
+      this.java,
+      ...JVM_FLAGS,
+      ...cds.flags,
+      `-Dlog4j.configuration=file:${this.configDir}/log4j.properties`,
+      "-cp",
+      this.classpath,
+      "kafka.Kafka",
+      `${this.configDir}/server.properties`,
+    ];
+    const child = new Deno.Command(this.bash, {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let gotPid: (pid: number) => void = () => {};
+    const javaPid = new Promise<number>((resolve) => gotPid = resolve);
+    const drained = Promise.all([
+      this.#readLines(child.stdout, (line) => {
+        const m = /^prism-kafka-java-pid (\d+)$/.exec(line);
+        if (m) {
+          gotPid(Number(m[1]));
+          return true;
+        }
+        return false;
+      }),
+      this.#readLines(child.stderr),
+    ]).then(() => gotPid(0));
+    const run: Run = { child, javaPid, status: child.status, drained };
+    this.#run = run;
+    this.#pid = await javaPid;
+    if (this.#pid > 0) running.set(this.#pid, this.temporary);
+    try {
+      await this.#waitReady(run);
+    } catch (err) {
+      await this.#end("SIGKILL");
+      throw err;
+    }
+  }
+
+  async #readLines(
+    stream: ReadableStream<Uint8Array>,
+    special?: (line: string) => boolean,
+  ): Promise<void> {
+    let buffer = "";
+    const emit = (line: string) => {
+      if (!special?.(line)) this.#log(line);
+    };
+    try {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        buffer += chunk;
+        let nl;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          emit(buffer.slice(0, nl));
+          buffer = buffer.slice(nl + 1);
+        }
+      }
+    } catch { /* the stream broke: the process is gone */ }
+    if (buffer !== "") emit(buffer);
+  }
+
+  async #waitReady(run: Run): Promise<void> {
+    const exited = run.status.then((s) => s);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const attempt = answers(this.brokers);
+      const outcome = await Promise.race([
+        attempt.then((ok) => ({ ok })),
+        exited.then((status) => ({ status })),
+      ]);
+      if ("status" in outcome) {
+        await run.drained;
+        throw new Error(
+          `Kafka broker on ${this.brokers} exited (code ${outcome.status.code}) while starting:\n` +
+            this.logs(),
+        );
+      }
+      if (outcome.ok) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(
+      `Kafka broker on ${this.brokers} did not answer within ${READY_TIMEOUT_MS / 1000} s:\n` +
+        this.logs(),
+    );
+  }
+
+  /** Ends the running java (SIGTERM waits for a clean shutdown, SIGKILL up to 30 s on). */
+  #end(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+    this.#ending ??= (async () => {
+      const run = this.#run;
+      if (!run) return;
+      const pid = await run.javaPid;
+      const send = (sig: Deno.Signal) => {
+        try {
+          if (pid > 0) Deno.kill(pid, sig);
+        } catch { /* already gone */ }
+      };
+      send(signal);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(resolve, STOP_TIMEOUT_MS, "timeout");
+      });
+      const first = await Promise.race([run.status, timeout]);
+      clearTimeout(timer);
+      if (first === "timeout") send("SIGKILL");
+      await run.status;
+      await run.child.stdin.close().catch(() => {});
+      await run.drained;
+      running.delete(pid);
+      await this.#keepArchive(signal === "SIGTERM" && first !== "timeout");
+      this.#run = undefined;
+      this.#pid = 0;
+    })();
+    const ending = this.#ending;
+    return ending.finally(() => {
+      if (this.#ending === ending) this.#ending = undefined;
+    });
+  }
+
+  /** Publishes the class archive a clean exit dumped (see JVM_FLAGS); drops a partial one. */
+  async #keepArchive(clean: boolean): Promise<void> {
+    const tmp = this.#archiveTmp;
+    if (!tmp) return;
+    this.#archiveTmp = undefined;
+    const archive = tmp.replace(/\.tmp-[^/]*$/, "");
+    try {
+      if (clean && (await Deno.stat(tmp)).size > 0 && !(await exists(archive))) {
+        await Deno.rename(tmp, archive);
+        return;
+      }
+    } catch { /* not dumped */ }
+    await Deno.remove(tmp).catch(() => {});
+  }
+
+  stop(): Promise<void> {
+    return this.#end("SIGTERM");
+  }
+
+  /** Resolves with the exit status when the current java process exits on its own or is ended. */
+  async exited(): Promise<Deno.CommandStatus | undefined> {
+    return await this.#run?.status;
+  }
+
+  kill(): Promise<void> {
+    return this.#end("SIGKILL");
+  }
+
+  async restart(): Promise<void> {
+    await this.#end("SIGTERM");
+    await this.start();
+  }
+}
+
+/**
+ * Whether the broker answers: a kafkajs admin client reads the cluster
+ * (ApiVersions + Metadata) and finds node 1 registered.
+ */
+async function answers(brokers: string): Promise<boolean> {
+  const { Kafka, logLevel } = await import("kafkajs");
+  const kafka = new Kafka({
+    clientId: "prism-kafka-ready",
+    brokers: [brokers],
+    connectionTimeout: 1_000,
+    requestTimeout: 5_000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    if (!cluster.brokers.some((b) => b.nodeId === 1)) return false;
+    await admin.listTopics();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * AppCDS flags (see JVM_FLAGS): use the archive made for this JVM, or dump
+ * one at exit to a temporary name that a clean stop publishes.
+ */
+async function cdsFlags(java: string): Promise<{ flags: string[]; dumpTo?: string }> {
+  if (Deno.env.get("PRISM_KAFKA_CDS") === "0") return { flags: [] };
+  // One archive per JVM build: the JVM rejects (silently) an archive from another.
+  const real = await Deno.realPath(java);
+  const info = await Deno.stat(real);
+  const key = `${real}:${info.size}:${info.mtime?.getTime()}`;
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)),
+  );
+  const hex = [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const dir = `${CACHE}/cds`;
+  const archive = `${dir}/kafka-${hex}.jsa`;
+  if (await exists(archive)) return { flags: [`-XX:SharedArchiveFile=${archive}`] };
+  await Deno.mkdir(dir, { recursive: true });
+  const dumpTo = `${archive}.tmp-${crypto.randomUUID()}`;
+  return { flags: [`-XX:ArchiveClassesAtExit=${dumpTo}`], dumpTo };
+}
+
+/** A Kafka cluster id: 16 random bytes, base64url without padding (as `random-uuid` prints). */
+function clusterId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+/** Formats `dataDir` for a new single-node cluster unless it already holds one. */
+async function formatStorage(
+  java: string,
+  classpath: string,
+  configDir: string,
+  dataDir: string,
+): Promise<void> {
+  if (await exists(`${dataDir}/meta.properties`)) return;
+  const cds = await cdsFlags(java);
+  const out = await new Deno.Command(java, {
+    args: [
+      ...JVM_FLAGS,
+      ...(cds.dumpTo ? [] : cds.flags), // only an existing archive: the broker run dumps one
+      `-Dlog4j.configuration=file:${configDir}/log4j.properties`,
+      "-cp",
+      classpath,
+      "kafka.tools.StorageTool",
+      "format",
+      "-t",
+      clusterId(),
+      "-c",
+      `${configDir}/server.properties`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    throw new Error(`Cannot format Kafka storage in ${dataDir} (exit ${out.code}):\n${text}`);
+  }
+}
+
+/**
+ * Starts a single-node Kafka broker (KRaft, broker and controller in one
+ * JVM) on 127.0.0.1 and resolves once it answers a Kafka request (60 s at
+ * most). The java process also ends when this Deno process ends, however it
+ * ends. Topics are not auto-created (`auto.create.topics.enable=false`).
+ *
+ * @throws {Error} naming the bad option; when Java or the jars (and mvn) are
+ *   missing; or with the broker's log tail when it exits or is not ready in time.
+ *
+ * @example
+ * ```ts ignore
+ * import { startKafka } from "./broker.ts";
+ * const kafka = await startKafka();
+ * console.log(kafka.brokers); // e.g. "127.0.0.1:40123"
+ * await kafka.restart(); // same port, same data
+ * await kafka.stop();
+ * ```
+ */
+export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaBroker> {
+  const fixedPort = options.port === undefined ? undefined : checkPort(options.port);
+  const level = checkLogLevel(options.logLevel ?? "WARN");
+  if (options.dataDir !== undefined && (typeof options.dataDir !== "string" || !options.dataDir)) {
+    throw new Error(`startKafka: dataDir ${JSON.stringify(options.dataDir)} is not a folder path`);
+  }
+  const { classpath } = await ensureKafka();
+  const java = await findJava();
+  const bash = await findExecutable("bash", ["/bin", "/usr/bin"]);
+  if (!bash) throw new Error("startKafka needs bash (java runs under a small bash wrapper)");
+  registerUnload();
+
+  const configDir = await Deno.makeTempDir({ prefix: TEMP_PREFIX });
+  tempDirs.add(configDir);
+  await Deno.writeTextFile(`${configDir}/owner.pid`, `${Deno.pid}\n`);
+  await sweepTempDirs(configDir);
+  const temporary = options.dataDir === undefined;
+  const dataDir = temporary ? `${configDir}/data` : absolute(options.dataDir!);
+  await Deno.mkdir(dataDir, { recursive: true });
+  await Deno.writeTextFile(`${configDir}/log4j.properties`, log4jProperties(level));
+
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = fixedPort ?? freePort();
+    let controllerPort = freePort();
+    while (controllerPort === port) controllerPort = freePort();
+    await Deno.writeTextFile(
+      `${configDir}/server.properties`,
+      serverProperties(port, controllerPort, dataDir),
+    );
+    await formatStorage(java, classpath, configDir, dataDir);
+    const broker = new Broker(
+      port,
+      controllerPort,
+      dataDir,
+      temporary,
+      configDir,
+      classpath,
+      java,
+      bash,
+      options.onLog,
+    );
+    try {
+      await broker.start();
+      return broker;
+    } catch (err) {
+      lastError = err;
+      // A port taken between picking and binding: try others (unless fixed).
+      const taken = /Address already in use|BindException/.test(errorText(err));
+      if (!taken) break;
+      if (fixedPort !== undefined && errorText(err).includes(`:${fixedPort}`)) {
+        lastError = new Error(`startKafka: port ${fixedPort} is in use\n${errorText(err)}`);
+        break;
+      }
+    }
+  }
+  throw lastError;
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+}
+
+/** `deno run -A tasks/kafka/broker.ts [--port 9092]`: a broker in the foreground. */
+async function main(args: string[]): Promise<number> {
+  let port = 9092;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = arg.startsWith("--port=") ? arg.slice(7) : arg === "--port" ? args[++i] : null;
+    if (value !== null) {
+      port = Number(value);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        console.error(`--port ${JSON.stringify(value)} is not an integer in 1..65535`);
+        return 2;
+      }
+    } else if (arg === "--help" || arg === "-h") {
+      console.log("Usage: deno task kafka [--port 9092]   (data in .cache/kafka/dev-data)");
+      return 0;
+    } else {
+      console.error(`Unknown argument ${JSON.stringify(arg)} (usage: deno task kafka [--port N])`);
+      return 2;
+    }
+  }
+  const dataDir = `${REPO}/.cache/kafka/dev-data`;
+  const started = Date.now();
+  const broker = await startKafka({ port, dataDir, onLog: (line) => console.log(line) });
+  console.log(
+    `Kafka ${KAFKA_VERSION} ready in ${Date.now() - started} ms: bootstrap ${broker.brokers} ` +
+      `(data in ${dataDir}); Ctrl-C stops it`,
+  );
+  const stopped = Promise.withResolvers<void>();
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("stopping Kafka ...");
+    broker.stop().then(stopped.resolve, stopped.reject);
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  const status = await Promise.race([stopped.promise, (broker as Broker).exited()]);
+  if (!stopping) {
+    console.error(`Kafka exited on its own (code ${status?.code})`);
+    await broker.stop();
+    return 1;
+  }
+  await stopped.promise;
+  console.log("Kafka stopped");
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (err) {
+    console.error(errorText(err));
+    Deno.exit(1);
+  }
+}

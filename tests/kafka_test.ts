@@ -1,0 +1,203 @@
+/**
+ * The kafka backend end to end: the proxy, its kafka plugin process and a
+ * real single-node Kafka (`tests/_kafka.ts`), checked with an independent
+ * Kafka client (`kcat`, Debian's package) and under a broker restart.
+ *
+ * @module
+ */
+import { status } from "@grpc/grpc-js";
+import { unary } from "../proto/client.ts";
+import { assert, assertStatus, bytes, sleep } from "./_assert.ts";
+import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { type KafkaBroker, startKafka } from "./_kafka.ts";
+import { subscribe } from "./_subscriber.ts";
+import { spawnPrism } from "./_process.ts";
+import { connect } from "../proto/client.ts";
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function kcat(args: string[], stdin?: string): Promise<string> {
+  const child = new Deno.Command("kcat", {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  assert.ok(out.success, `kcat ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** One broker for this file's tests (the restart test runs last). */
+let broker: Promise<KafkaBroker> | undefined;
+const kafka = () => (broker ??= startKafka());
+globalThis.addEventListener("unload", () => {
+  broker?.then((b) => b.kill()).catch(() => {});
+});
+
+const config = (b: KafkaBroker, extra = "") => `
+namespaces:
+  - name: events
+    backend: kafka
+    config: { brokers: ["${b.brokers}"]${extra} }
+`;
+
+Deno.test({ name: "kafka: messages cross between Prism and kcat", ...GRPC_TEST }, async () => {
+  const b = await kafka();
+  const h = await startTestProxy(config(b));
+  const c = h.clients;
+  try {
+    // Prism → Kafka: the record is in the topic, metadata as headers.
+    const { message_id } = await unary(c.pubsub, "Publish", {
+      namespace: "events",
+      topic: "xcheck",
+      payload: bytes("hello from prism"),
+      metadata: { trace: "abc-123", kind: "greeting" },
+    }, { deadline: Date.now() + 15_000 });
+    const [topic, partition, offset] = message_id.split("/");
+    assert.equal(topic, "events.xcheck", "the topic carries the namespace's prefix");
+    const consumed = await kcat([
+      "-C",
+      "-b",
+      b.brokers,
+      "-t",
+      "events.xcheck",
+      "-o",
+      "beginning",
+      "-e",
+      "-q",
+      "-f",
+      "%p|%o|%s|%h\n",
+    ]);
+    const lines = consumed.trim().split("\n");
+    assert.equal(lines.length, 1, consumed);
+    const [p, o, payload, headers] = lines[0].split("|");
+    assert.equal(p, partition);
+    assert.equal(o, offset);
+    assert.equal(payload, "hello from prism");
+    assert.deepEqual(headers.split(",").sort(), ["kind=greeting", "trace=abc-123"]);
+
+    // Kafka → Prism: kcat's records reach a Prism subscriber, headers as metadata.
+    const s = await subscribe(c, "events", "fromkcat");
+    await kcat(
+      ["-P", "-b", b.brokers, "-t", "events.fromkcat", "-H", "source=kcat", "-H", "n=1"],
+      "one\ntwo\n",
+    );
+    const got = await s.waitFor(2);
+    assert.deepEqual(got.map((m) => text(m.payload)), ["one", "two"]);
+    assert.equal(got[0].metadata.source, "kcat");
+    assert.equal(got[0].metadata.n, "1");
+    assert.match(got[0].message_id, /^events\.fromkcat\/0\/\d+$/);
+    s.cancel();
+
+    // Streams are Kafka topics too.
+    const appended = await unary(c.stream, "Append", {
+      namespace: "events",
+      stream: "ledger",
+      payload: bytes("entry"),
+      metadata: { account: "7" },
+    }, { deadline: Date.now() + 15_000 });
+    const entry = await kcat([
+      "-C",
+      "-b",
+      b.brokers,
+      "-t",
+      "events.ledger",
+      "-o",
+      String(appended.offset),
+      "-c",
+      "1",
+      "-e",
+      "-q",
+      "-f",
+      "%o|%s|%h",
+    ]);
+    assert.equal(entry, `${appended.offset}|entry|account=7`);
+  } finally {
+    await h.stop();
+  }
+});
+
+Deno.test({
+  name:
+    "kafka: 10,000 acknowledged publishes reach a connected subscriber exactly once, across a broker restart",
+  ...GRPC_TEST,
+}, async () => {
+  const b = await kafka();
+  const publishTimeoutMs = 3000;
+  const h = await startTestProxy(config(b, `, publish_timeout_ms: ${publishTimeoutMs}`));
+  const c = h.clients;
+  const topic = `noloss-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    const s = await subscribe(c, "events", topic);
+    const target = 10_000;
+    const acked = new Set<string>();
+    const failures = new Map<string, number>();
+    let slowest = 0;
+    let next = 0;
+    let restarting: Promise<void> | undefined;
+    const worker = async () => {
+      while (acked.size < target) {
+        const n = next++;
+        const t0 = Date.now();
+        try {
+          const r = await unary(c.pubsub, "Publish", {
+            namespace: "events",
+            topic,
+            payload: bytes(String(n)),
+          }, { deadline: Date.now() + 20_000 });
+          if (acked.size < target) acked.add(r.message_id);
+        } catch (err) {
+          const code = status[(err as { code: number }).code] ?? String(err);
+          failures.set(code, (failures.get(code) ?? 0) + 1);
+          await sleep(50);
+        }
+        slowest = Math.max(slowest, Date.now() - t0);
+        if (acked.size >= 3000 && restarting === undefined) restarting = b.restart();
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    await restarting;
+    // Publishes during the restart failed, and only with UNAVAILABLE, within their bound.
+    assert.ok(failures.size > 0, "the restart made some publishes fail");
+    assert.deepEqual([...failures.keys()], ["UNAVAILABLE"], JSON.stringify([...failures]));
+    assert.ok(
+      slowest < publishTimeoutMs + 3000,
+      `a publish took ${slowest} ms (bound: publish_timeout_ms ${publishTimeoutMs} + margin)`,
+    );
+    // Every acknowledged message arrives, once; the stream stayed open.
+    const until = Date.now() + 60_000;
+    const received = new Map<string, number>();
+    let seen = 0;
+    while (true) {
+      for (; seen < s.messages.length; seen++) {
+        const id = s.messages[seen].message_id;
+        received.set(id, (received.get(id) ?? 0) + 1);
+      }
+      const missing = [...acked].filter((id) => !received.has(id));
+      if (missing.length === 0) break;
+      assert.ok(
+        Date.now() < until,
+        `${missing.length} acknowledged messages never arrived (e.g. ${missing.slice(0, 3)})`,
+      );
+      await sleep(200);
+    }
+    const twice = [...received].filter(([, n]) => n > 1);
+    assert.deepEqual(twice, [], "no message delivered twice");
+    console.log(
+      `acknowledged ${acked.size}, failed ${JSON.stringify(Object.fromEntries(failures))}, ` +
+        `received ${received.size} (unacknowledged but written: ${
+          received.size - acked.size
+        }), slowest call ${slowest} ms`,
+    );
+    s.cancel();
+  } finally {
+    await h.stop();
+    await b.stop();
+  }
+});
