@@ -125,6 +125,39 @@ Deno.test({ name: "kafka: messages cross between Prism and kcat", ...GRPC_TEST }
 
 Deno.test({
   name:
+    "kafka: SIGTERM ends open subscriptions with UNAVAILABLE at once instead of waiting for them",
+  ...GRPC_TEST,
+}, async () => {
+  const b = await kafka();
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(file, `listen: "127.0.0.1:0"${config(b)}`);
+  const p = spawnPrism(["proxy", "--config", file]);
+  try {
+    const listening = await p.waitForLog("listening", 30_000);
+    const c = connect(String(listening.address));
+    const subs = await Promise.all([
+      subscribe(c, "events", "shutdown"),
+      subscribe(c, "events", "shutdown"),
+    ]);
+    const t0 = Date.now();
+    p.child.kill("SIGTERM");
+    for (const s of subs) await assertStatus(s.ended, status.UNAVAILABLE, "shutting down");
+    const { code } = await p.exited;
+    const took = Date.now() - t0;
+    assert.equal(code, 0);
+    // The drain bound is 10 s: open subscriptions must not hold the exit back.
+    assert.ok(took < 5000, `the proxy took ${took} ms to exit`);
+    c.close();
+  } finally {
+    try {
+      p.child.kill("SIGKILL");
+    } catch { /* exited */ }
+    await Deno.remove(file);
+  }
+});
+
+Deno.test({
+  name:
     "kafka: 10,000 acknowledged publishes reach a connected subscriber exactly once, across a broker restart",
   ...GRPC_TEST,
 }, async () => {

@@ -327,6 +327,12 @@ function serverProperties(port: number, controllerPort: number, dataDir: string)
     // heap); 16 MB is plenty for a test broker and cuts ~130 MB of RSS.
     "log.cleaner.dedupe.buffer.size": 16 * 1024 * 1024,
     "log.cleaner.threads": 1,
+    // After a crash (kill()) the restarted broker cannot register until the
+    // old incarnation's session expires, counted from controller start: 9 s
+    // by default. Heartbeats stay within the JVM, so a 3 s session (4 beats)
+    // is still far from fencing a live broker.
+    "broker.heartbeat.interval.ms": 750,
+    "broker.session.timeout.ms": 3_000,
     // Fewer idle threads on a 2-core machine (defaults: 3 and 8).
     "num.network.threads": 2,
     "num.io.threads": 4,
@@ -726,8 +732,8 @@ async function formatStorage(
       classpath,
       "kafka.tools.StorageTool",
       "format",
-      "-t",
-      clusterId(),
+      // "=": an id may start with "-", which would read as an option
+      `--cluster-id=${clusterId()}`,
       "-c",
       `${configDir}/server.properties`,
     ],

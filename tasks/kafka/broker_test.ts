@@ -19,7 +19,8 @@ async function alive(pid: number): Promise<boolean> {
 
 /** Reads every record of `topic` with a new consumer group; resolves with their values. */
 async function readAll(kafka: Kafka, topic: string, expected: number): Promise<string[]> {
-  const consumer = kafka.consumer({ groupId: `g-${crypto.randomUUID()}` });
+  // disconnect() waits for the fetch in flight: keep its long poll short (default 5 s).
+  const consumer = kafka.consumer({ groupId: `g-${crypto.randomUUID()}`, maxWaitTimeInMs: 100 });
   const values: string[] = [];
   const done = Promise.withResolvers<void>();
   try {
