@@ -50,9 +50,9 @@ const LIBS = `${CACHE}/libs`;
 const MARKER = `${LIBS}/.complete.json`;
 
 /**
- * JVM flags, measured on a 2-core machine (median start to ready ~2.7 s
- * without class-data sharing, ~1.5 s with it; see the report in
- * `broker_test.ts`):
+ * JVM flags, measured on a 2-core machine. startKafka() to ready, including
+ * the storage format (a JVM of its own): median 2.3 s with class-data
+ * sharing, 3.9 s without (7.0 s vs 4.0 s while other tests load the CPU).
  *
  * - `-Xms128m -Xmx768m`: small footprint, enough headroom for load tests.
  * - `-XX:+UseSerialGC`: no GC worker threads competing with the tests on 2
@@ -65,10 +65,11 @@ const MARKER = `${LIBS}/.complete.json`;
  *   an older JVM ignores them instead of refusing to start.
  * - AppCDS (`-XX:ArchiveClassesAtExit` / `-XX:SharedArchiveFile`): the first
  *   clean stop dumps the loaded Kafka/Scala classes to
- *   `.cache/kafka/<version>/cds/`; later starts map them instead of parsing
- *   ~3,000 classes, saving about a second. Set `PRISM_KAFKA_CDS=0` to turn
- *   it off. A stale archive (another JVM, re-fetched jars) is ignored by the
- *   JVM, silently thanks to `-Xlog:cds=off`.
+ *   `.cache/kafka/<version>/cds/`; later starts map them instead of loading
+ *   and verifying thousands of classes: 1-3 s less per start. The dump
+ *   makes that first stop ~2 s slower. `PRISM_KAFKA_CDS=0` turns it off. A
+ *   stale archive (another JVM, re-fetched jars) is ignored by the JVM,
+ *   silently thanks to `-Xlog:cds=off`.
  */
 const JVM_FLAGS = [
   "-Xms128m",
@@ -81,7 +82,23 @@ const JVM_FLAGS = [
   "-Djava.awt.headless=true",
 ];
 
-/** A running single-node Kafka broker (see {@linkcode startKafka}). */
+/**
+ * A running single-node Kafka broker (see {@linkcode startKafka}).
+ *
+ * @example
+ * ```ts ignore
+ * import { type KafkaBroker, startKafka } from "./broker.ts";
+ * const kafka: KafkaBroker = await startKafka();
+ * try {
+ *   await kafka.kill(); // a crash
+ *   await kafka.restart(); // back on the same port with the acknowledged data
+ * } catch (err) {
+ *   throw new Error(`${err}\n${kafka.logs()}`);
+ * } finally {
+ *   await kafka.stop();
+ * }
+ * ```
+ */
 export interface KafkaBroker {
   /** The PLAINTEXT (client) port on 127.0.0.1. */
   readonly port: number;
@@ -107,14 +124,24 @@ export interface KafkaBroker {
   logs(): string;
 }
 
-/** Options of {@linkcode startKafka}. */
+/**
+ * Options of {@linkcode startKafka}.
+ *
+ * @example
+ * ```ts ignore
+ * import { startKafka, type StartKafkaOptions } from "./broker.ts";
+ * const options: StartKafkaOptions = { port: 19092, dataDir: "/tmp/kafka-data", logLevel: "INFO" };
+ * const kafka = await startKafka(options);
+ * await kafka.stop();
+ * ```
+ */
 export interface StartKafkaOptions {
   /** The client port; default: a free one (the controller port is always picked free). */
   port?: number;
   /**
    * The data folder; formatted unless it already holds a Kafka node
-   * (`meta.properties`), and kept. Default: a temporary folder removed when
-   * this process exits.
+   * (`meta.properties`), and kept. Default: a temporary folder, removed when
+   * this process exits (or by a later startKafka() when it was killed).
    */
   dataDir?: string;
   /** The broker's log4j level: TRACE, DEBUG, INFO, WARN (default), ERROR, FATAL or OFF. */
@@ -140,8 +167,10 @@ async function exists(path: string): Promise<boolean> {
 /** `java`: `$JAVA_HOME/bin/java` first, then PATH. */
 async function findJava(): Promise<string> {
   const home = Deno.env.get("JAVA_HOME");
-  const java = (home ? await findExecutable("java", [`${home}/bin`]) : undefined) ??
-    await findExecutable("java");
+  const fromHome = home ? `${home}/bin/java` : undefined;
+  const java = fromHome && (await Deno.stat(fromHome).then((i) => i.isFile, () => false))
+    ? fromHome
+    : await findExecutable("java");
   if (!java) {
     throw new Error(
       "Kafka needs Java 11+, but 'java' is neither on PATH nor in $JAVA_HOME/bin " +
@@ -392,7 +421,7 @@ async function processAlive(pid: number): Promise<boolean> {
   }
 }
 
-/** Deletes `path` when this process exits normally (temp folders of brokers). */
+/** Temporary folders of brokers started here: deleted when this process exits normally. */
 const tempDirs = new Set<string>();
 /** Java pids of brokers still running, with whether their data is temporary. */
 const running = new Map<number, boolean>();
@@ -441,7 +470,7 @@ exec 3<&0 </dev/null
 "$@" 3<&- &
 jpid=$!
 echo "prism-kafka-java-pid $jpid"
-( cat <&3 >/dev/null; kill -TERM "$jpid" 2>/dev/null ) &
+( cat <&3; kill -TERM "$jpid" ) >/dev/null 2>&1 &
 wpid=$!
 exec 3<&-
 wait "$jpid"
@@ -575,6 +604,7 @@ class Broker implements KafkaBroker {
         exited.then((status) => ({ status })),
       ]);
       if ("status" in outcome) {
+        await run.child.stdin.close().catch(() => {});
         await run.drained;
         throw new Error(
           `Kafka broker on ${this.brokers} exited (code ${outcome.status.code}) while starting:\n` +
@@ -769,6 +799,13 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   const level = checkLogLevel(options.logLevel ?? "WARN");
   if (options.dataDir !== undefined && (typeof options.dataDir !== "string" || !options.dataDir)) {
     throw new Error(`startKafka: dataDir ${JSON.stringify(options.dataDir)} is not a folder path`);
+  }
+  if (fixedPort !== undefined) {
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port: fixedPort }).close();
+    } catch (err) {
+      throw new Error(`startKafka: port ${fixedPort} is in use (${errorText(err)})`);
+    }
   }
   const { classpath } = await ensureKafka();
   const java = await findJava();
