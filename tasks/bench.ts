@@ -17,9 +17,14 @@
  *   tester, against a kafkajs producer as the baseline; publish-to-delivery
  *   latency for 1 and for 100 subscribers (`bench/kafka.ts`).
  *
+ * - Set, Get, Scan, Push and Pop for memstore and redis at concurrency 1 and
+ *   64, and Get at a fixed 1,000 calls/s, driven by the load tester
+ *   (`bench/matrix.ts`).
+ *
  * Flags: `--out FILE` (default dist/bench/report.json), `--md FILE`
  * (default: beside the JSON), `--duration S` per measured run (default 3),
- * `--quick`.
+ * `--quick`, `--compare OLD.json` (adds the change of every figure against
+ * an earlier report).
  *
  * @module
  */
@@ -38,6 +43,8 @@ import { startupBench } from "./bench/startup.ts";
 
 import { cpuMicros, spawnServer } from "./bench/server.ts";
 import { kafkaBench, type KafkaBenchResults } from "./bench/kafka.ts";
+import { operationMatrix } from "./bench/matrix.ts";
+import { compareReports } from "./bench/compare.ts";
 
 function round(x: number, digits = 2): number {
   const f = 10 ** digits;
@@ -52,6 +59,7 @@ async function main(): Promise<number> {
       md: { type: "string" },
       duration: { type: "string", default: "3" },
       quick: { type: "boolean", default: false },
+      compare: { type: "string" },
     },
     strict: true,
   });
@@ -117,6 +125,7 @@ async function main(): Promise<number> {
   const rounds = values.quick ? 2 : 6;
   let redisResults: Awaited<ReturnType<typeof redisBench>> | undefined;
   let pluginStart: Awaited<ReturnType<typeof pluginStartToHealthy>> | undefined;
+  let matrix: ScenarioReport[] = [];
   try {
     const value = new Uint8Array(100).fill(0x78);
     const key = "bench:0123456789"; // 16 bytes
@@ -228,6 +237,19 @@ async function main(): Promise<number> {
     );
     console.error("bench: redis plugin start to healthy ...");
     pluginStart = await pluginStartToHealthy(redis.url, values.quick ? 2 : 5);
+    console.error("bench: operations through the proxy, driven by prism load ...");
+    matrix = await operationMatrix([
+      {
+        address: `127.0.0.1:${proxy.port}`,
+        namespace: "default",
+        system: "proxy → memstore (WASM)",
+      },
+      {
+        address: `127.0.0.1:${proxy.port}`,
+        namespace: "cache",
+        system: "proxy → redis plugin → Redis",
+      },
+    ], { durationS, warmupS });
   } finally {
     await Promise.all([empty.stop(), proxy.stop()]);
     await redis.stop();
@@ -326,7 +348,7 @@ async function main(): Promise<number> {
 
   const report = {
     machine: machineInfo(),
-    scenarios: [...scenarios, ...redisResults!.scenarios, ...kafka.scenarios],
+    scenarios: [...scenarios, ...redisResults!.scenarios, ...matrix, ...kafka.scenarios],
     micro,
     wasm: { ...wasm, wasm_bytes: wasmBytes },
     startup,
@@ -408,6 +430,18 @@ async function main(): Promise<number> {
       pluginStart!.min_ms
     }, max ${pluginStart!.max_ms}).`,
     "",
+    "## Operations (load from `prism load`)",
+    "",
+    "| system | op | concurrency | fixed rate | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...matrix.map((s) =>
+      `| ${s.system} | ${s.op} | ${s.concurrency} | ${
+        s.rps_target ?? ""
+      } | ${s.throughput_rps} | ${s.latency_ms.p50} | ${s.latency_ms.p90} | ${s.latency_ms.p99} | ${s.latency_ms.p999} | ${
+        JSON.stringify(s.errors)
+      } |`
+    ),
+    "",
     "## Kafka",
     "",
     "Baseline: a kafkajs producer in the bench process (idempotent, acks=all), same broker, same run.",
@@ -428,12 +462,17 @@ async function main(): Promise<number> {
     ),
     "",
   ].join("\n");
+  let comparison = "";
+  if (values.compare !== undefined) {
+    const before = JSON.parse(await Deno.readTextFile(values.compare));
+    comparison = `\n${compareReports(before, report)}\nCompared with ${values.compare}.\n`;
+  }
   const out = values.out!;
   const mdPath = values.md ?? out.replace(/\.json$/, "") + ".md";
   await Deno.mkdir(out.substring(0, out.lastIndexOf("/")) || ".", { recursive: true });
   await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
-  await Deno.writeTextFile(mdPath, md);
-  console.log(md);
+  await Deno.writeTextFile(mdPath, md + comparison);
+  console.log(md + comparison);
   console.error(`bench: wrote ${out} and ${mdPath}`);
   return 0;
 }

@@ -5,14 +5,17 @@
  * after the other, alternating (A B A B ..., so that a drift of this shared
  * machine's speed hits both alike), and each tool's best round counts:
  *
- * 1. at a fixed rate both can sustain (`--rps 1000`, concurrency 16), where
- *    each measures the proxy rather than itself: their throughputs agree
- *    within 15%. Their median latencies are printed but not asserted: they
- *    are below ≈1 ms here, where the two clients' own overhead and this
- *    shared machine's scheduling noise decide the comparison (ghz measured
- *    0.7–1.1 ms from one run to the next, `prism load` 0.5–1.2 ms; in one CI
- *    run ghz 1.10 ms against 0.58 ms) — a timed assertion would fail at
- *    random;
+ * 1. at a fixed rate where neither tool is busy (`--rps 500`, concurrency
+ *    16), so that each measures the proxy rather than itself: throughput
+ *    within 15% and p50 within 25% (the acceptance of issue 5). The rate
+ *    matters: sweeping 500, 1,000, 2,000 and 3,000 calls/s on this 2-core
+ *    machine, the medians agreed within 3% at 500/s, but from 1,000/s on
+ *    ghz's own cost per call (≈150–250 µs of CPU, against ≈35 µs for
+ *    `prism load`) shows in its latency: at 3,000/s ghz read 1.07–1.13 ms,
+ *    `prism load` 0.22–0.34 ms, while the proxy's own latency falls as its
+ *    event loop stays busy. Pinning the tools to a core of their own
+ *    (taskset) did not change this: ghz then tops out at ≈3,900 calls/s
+ *    where the proxy serves ≈5,900;
  * 2. in a closed loop (concurrency 16, as fast as possible): here ghz is
  *    CPU-bound on a 2-core machine — it spends ≈150 µs of CPU per call
  *    (measured), about what the proxy does, against ≈35 µs for
@@ -168,7 +171,7 @@ async function compare(
 
 Deno.test({
   name:
-    "prism load agrees with ghz on throughput (fixed rate within 15%; closed loop ≥ 85% of ghz)",
+    "prism load agrees with ghz (fixed rate: throughput within 15%, p50 within 25%; closed loop ≥ 85% of ghz)",
   ignore: !available,
   ...GRPC_TEST,
   fn: async () => {
@@ -190,12 +193,9 @@ Deno.test({
       // Warm the proxy up (JIT) before measuring.
       await runGhz(ghz, protoset, binary, t.address);
 
-      const fixed = await compare(ghz, protoset, binary, t.address, 3, 1000);
-      assert.ok(fixed.rpsDiff <= 0.15, fixed.line);
-      // The medians are printed, not asserted: below 1 ms, ghz's own client
-      // latency (≈0.5 ms more than prism load's, measured in CI runs) and this
-      // shared machine's noise decide the comparison, so a timed assertion
-      // here fails at random. Issue 5 keeps the p50 agreement open.
+      const fixed = await compare(ghz, protoset, binary, t.address, 3, 500);
+      assert.ok(fixed.rpsDiff <= 0.15, `throughput: ${fixed.line}`);
+      assert.ok(fixed.p50Diff <= 0.25, `p50: ${fixed.line}`);
 
       const closed = await compare(ghz, protoset, binary, t.address, 2);
       assert.ok(closed.prismRps >= 0.85 * closed.ghzRps, closed.line);

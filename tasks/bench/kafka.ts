@@ -22,8 +22,7 @@ import { startKafka } from "../kafka/broker.ts";
 import { BINARY_PERMISSIONS } from "../compile.ts";
 import { percentiles, type ScenarioReport } from "./report.ts";
 import { spawnServer } from "./server.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { runLoad } from "./load.ts";
 
 /** What the Kafka benchmarks found. */
 export interface KafkaBenchResults {
@@ -38,39 +37,6 @@ export interface KafkaBenchResults {
     delivered: number;
     latency_ms: ScenarioReport["latency_ms"];
   }[];
-}
-
-/** Runs the load tester against `target` and returns its JSON report. */
-async function load(args: string[]): Promise<ScenarioReport> {
-  const out = await Deno.makeTempFile({ suffix: ".json" });
-  try {
-    const res = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "prism.ts",
-        "load",
-        ...args,
-        "--format",
-        "json",
-        "--out",
-        out,
-        "--max-error-rate",
-        "1",
-      ],
-      cwd: ROOT,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!res.success) {
-      throw new Error(
-        `prism load ${args.join(" ")} failed: ${new TextDecoder().decode(res.stderr)}`,
-      );
-    }
-    return JSON.parse(await Deno.readTextFile(out));
-  } finally {
-    await Deno.remove(out).catch(() => {});
-  }
 }
 
 /** Publishes with kafkajs directly: fixed rate (`rps`) or closed loop (`concurrency`). */
@@ -244,50 +210,19 @@ export async function kafkaBench(
     });
     c.close();
     // The broker's JVM has just started: let its JIT warm up before measuring.
-    await load([
-      "--target",
-      target,
-      "--namespace",
-      "events",
-      "--op",
-      "publish",
-      "--concurrency",
-      "64",
-      "--duration",
-      options.quick ? "3s" : "8s",
-    ]);
-    const fixed = await load([
-      "--target",
-      target,
-      "--namespace",
-      "events",
-      "--op",
-      "publish",
-      "--rps",
-      "1000",
-      "--concurrency",
-      "64",
-      "--duration",
-      d,
-      "--warmup",
-      w,
-    ]);
-    const max = await load([
-      "--target",
-      target,
-      "--namespace",
-      "events",
-      "--op",
-      "publish",
-      "--concurrency",
-      "64",
-      "--connections",
-      "2",
-      "--duration",
-      d,
-      "--warmup",
-      w,
-    ]);
+    const publish = ["--target", target, "--namespace", "events", "--op", "publish"];
+    await runLoad(
+      [...publish, "--concurrency", "64", "--duration", options.quick ? "3s" : "8s"],
+      "warm-up",
+    );
+    const fixed = await runLoad(
+      [...publish, "--rps", "1000", "--concurrency", "64", "--duration", d, "--warmup", w],
+      "proxy → kafka plugin → Kafka (fixed 1,000/s)",
+    );
+    const max = await runLoad(
+      [...publish, "--concurrency", "64", "--connections", "2", "--duration", d, "--warmup", w],
+      "proxy → kafka plugin → Kafka (max)",
+    );
     const fixedBaseline = await direct(broker.brokers, "events.load.topic", {
       rps: 1000,
       concurrency: 64,
@@ -297,16 +232,15 @@ export async function kafkaBench(
       concurrency: 64,
       durationS: options.durationS,
     });
-    const label = (r: ScenarioReport, system: string) => ({ ...r, system, driver: "prism load" });
     const deliveries = [
       await delivery(target, 1, 200, options.durationS),
       await delivery(target, 100, options.quick ? 20 : 50, options.durationS),
     ];
     return {
       scenarios: [
-        label(fixed, "proxy → kafka plugin → Kafka (fixed 1,000/s)"),
+        fixed,
         fixedBaseline,
-        label(max, "proxy → kafka plugin → Kafka (max)"),
+        max,
         maxBaseline,
       ],
       fixed,
