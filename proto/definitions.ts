@@ -71,6 +71,21 @@ export const DATA_SERVICES: readonly ServiceName[] = [
   SERVICE_NAMES.stream,
 ];
 
+/**
+ * Method paths of calls that last until the client ends them (a
+ * subscription has no natural end): they get no default deadline when
+ * forwarded, and a drain ends them at once instead of waiting for them.
+ *
+ * @example
+ * ```ts
+ * import { LONG_LIVED_METHODS } from "./definitions.ts";
+ * console.log(LONG_LIVED_METHODS.has("/prism.interfaces.pubsub.PubSubBasicInterface/Subscribe")); // true
+ * ```
+ */
+export const LONG_LIVED_METHODS: ReadonlySet<string> = new Set([
+  `/${SERVICE_NAMES.pubsub}/Subscribe`,
+]);
+
 let root: protobuf.Root | undefined;
 
 function loadRoot(): protobuf.Root {

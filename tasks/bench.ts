@@ -30,7 +30,6 @@
  */
 import { parseArgs } from "node:util";
 import { ensureMemstoreWasm } from "./build_wasm.ts";
-import { BINARY_PERMISSIONS } from "./compile.ts";
 import { ensureDebianTool } from "./ensure_tools.ts";
 import { connect, unary } from "../proto/client.ts";
 import { SERVICE_NAMES } from "../proto/definitions.ts";
@@ -41,7 +40,7 @@ import { memstoreOpsBench, wasmInstantiateBench } from "./bench/memstore_ops.ts"
 import { machineInfo, type ScenarioReport } from "./bench/report.ts";
 import { startupBench } from "./bench/startup.ts";
 
-import { cpuMicros, spawnServer } from "./bench/server.ts";
+import { cpuMicros, spawnProxy, spawnServer } from "./bench/server.ts";
 import { kafkaBench, type KafkaBenchResults } from "./bench/kafka.ts";
 import { operationMatrix } from "./bench/matrix.ts";
 import { compareReports } from "./bench/compare.ts";
@@ -95,24 +94,8 @@ async function main(): Promise<number> {
   );
   // One proxy serves both: namespace "default" on memstore, "cache" on redis.
   const redis = await startRedis();
-  const configFile = await Deno.makeTempFile({ prefix: "prism-bench-", suffix: ".yaml" });
-  await Deno.writeTextFile(
-    configFile,
+  const proxy = await spawnProxy(
     `namespaces:\n  - { name: default, backend: memstore }\n  - { name: cache, backend: redis, config: { url: "${redis.url}" } }\n`,
-  );
-  const proxy = await spawnServer(
-    [
-      "run",
-      ...BINARY_PERMISSIONS,
-      "prism.ts",
-      "proxy",
-      "--config",
-      configFile,
-      "--listen",
-      "127.0.0.1:0",
-    ],
-    /"msg":"listening".*?"address":"127\.0\.0\.1:(\d+)"/,
-    "stderr",
   );
   const pluginAddress = /"msg":"plugin serving".*?"address":"([^"]+)"/.exec(proxy.output)?.[1];
   if (!pluginAddress) {
@@ -253,7 +236,6 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all([empty.stop(), proxy.stop()]);
     await redis.stop();
-    await Deno.remove(configFile);
   }
   console.error("bench: proxy → kafka plugin → Kafka ...");
   const kafka: KafkaBenchResults = await kafkaBench({

@@ -78,8 +78,6 @@ interface Subscriber {
   consumer?: PositionedConsumer;
   /** Ends the subscriber's stream (OK). */
   end(): void;
-  /** Ends the subscriber's stream with an error. */
-  fail(err: unknown): void;
 }
 
 function notNegative(op: string, field: string, value: number): void {
@@ -210,13 +208,8 @@ export class KafkaBackend {
       );
     }
     const call = ctx.call as ServerWritableStream<unknown, unknown>;
-    let ended!: () => void;
-    let failed!: (err: unknown) => void;
-    const over = new Promise<void>((resolve, reject) => {
-      ended = resolve;
-      failed = reject;
-    });
-    const sub: Subscriber = { id, topic, end: () => ended(), fail: (err) => failed(err) };
+    const { promise: over, resolve: ended, reject: failed } = Promise.withResolvers<void>();
+    const sub: Subscriber = { id, topic, end: () => ended() };
     this.subscribers.set(key, sub);
     const log = ctx.log.child({ topic: req.topic, subscriber_id: id });
     try {
@@ -269,11 +262,9 @@ export class KafkaBackend {
   async read(req: ReadRequest, ctx: CallContext): Promise<void> {
     const topic = this.names.kafkaTopic(req.stream, "stream");
     notNegative("Read", "from_offset", req.from_offset);
-    const partitions = await this.catalog.partitionsOf(topic, ctx);
-    if (partitions === 0) return; // no such stream: nothing to read
-    if (partitions !== 1) await this.catalog.ensure(topic, "stream", ctx); // throws FAILED_PRECONDITION
+    if (!(await this.catalog.streamExists(topic, ctx))) return; // nothing to read
     const [o] = await this.catalog.offsets(topic, ctx);
-    const from = BigInt(Math.max(0, req.from_offset));
+    const from = BigInt(req.from_offset);
     const start = from > o.low ? from : o.low;
     let end = o.high;
     if (req.max_messages > 0 && start + BigInt(req.max_messages) < end) {
@@ -281,13 +272,7 @@ export class KafkaBackend {
     }
     if (start >= end) return;
     const call = ctx.call as ServerWritableStream<unknown, unknown>;
-    let finished!: () => void;
-    let failed!: (err: unknown) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      finished = resolve;
-      failed = reject;
-    });
-    let next = start;
+    const { promise: done, resolve: finished, reject: failed } = Promise.withResolvers<void>();
     const consumer = new PositionedConsumer({
       client: this.client,
       purpose: "read",
@@ -299,14 +284,13 @@ export class KafkaBackend {
           finished();
           return "done";
         }
-        next = offset + 1n;
         const written = call.write({
           offset: Number(offset),
           payload: valueOf(message),
           metadata: headersToMetadata(message.headers),
           timestamp_ms: timestampOf(message),
         });
-        if (next >= end) {
+        if (offset + 1n >= end) {
           finished();
           return "done";
         }
@@ -316,12 +300,12 @@ export class KafkaBackend {
       onFatal: (err) => failed(err),
     });
     this.reads.add(consumer);
-    // Records below `end` can vanish meanwhile (a Trim, retention): then
-    // nothing more arrives, and the watchdog ends the read.
+    // The records still to read can vanish meanwhile (a Trim, retention):
+    // then nothing more arrives below `end`, and the watchdog ends the read.
     const watchdog = setInterval(async () => {
       try {
         const [now] = await this.catalog.offsets(topic);
-        if (now.low >= end || now.low > next && consumer.delivered === 0) finished();
+        if (now.low >= end) finished();
       } catch { /* the consumer's own errors decide */ }
     }, Math.max(1000, this.config.fetch_max_wait_ms * 2));
     const onAbort = () => finished();
@@ -340,11 +324,9 @@ export class KafkaBackend {
   async trim(req: TrimRequest, ctx: CallContext): Promise<Record<string, never>> {
     const topic = this.names.kafkaTopic(req.stream, "stream");
     notNegative("Trim", "before_offset", req.before_offset);
-    const partitions = await this.catalog.partitionsOf(topic, ctx);
-    if (partitions === 0) return {}; // nothing to trim
-    if (partitions !== 1) await this.catalog.ensure(topic, "stream", ctx); // throws FAILED_PRECONDITION
+    if (!(await this.catalog.streamExists(topic, ctx))) return {}; // nothing to trim
     const [o] = await this.catalog.offsets(topic, ctx);
-    const requested = BigInt(Math.max(0, req.before_offset));
+    const requested = BigInt(req.before_offset);
     const before = requested < o.high ? requested : o.high;
     if (before <= o.low) return {};
     await this.catalog.run(ctx, true, () =>
@@ -353,15 +335,6 @@ export class KafkaBackend {
         partitions: [{ partition: 0, offset: before.toString() }],
       }));
     return {};
-  }
-
-  /** Ends every subscription with UNAVAILABLE (they would keep a drain waiting forever). */
-  drain(): void {
-    for (const sub of this.subscribers.values()) {
-      sub.fail(
-        new StatusError(status.UNAVAILABLE, "the kafka plugin is stopping; subscribe again"),
-      );
-    }
   }
 
   /** Ends every subscriber and read, and disconnects. */

@@ -42,6 +42,15 @@ export interface PartitionOffsets {
  */
 export type TopicUse = "pubsub" | "stream";
 
+function assertStream(topic: string, partitions: number): void {
+  if (partitions !== 1) {
+    throw new StatusError(
+      status.FAILED_PRECONDITION,
+      `Cannot use Kafka topic "${topic}" as a stream as it has ${partitions} partitions (a stream's offsets need exactly 1)`,
+    );
+  }
+}
+
 /**
  * The topic catalog of one namespace.
  *
@@ -117,13 +126,20 @@ export class TopicCatalog {
       }
       count = await creating;
     }
-    if (use === "stream" && count !== 1) {
-      throw new StatusError(
-        status.FAILED_PRECONDITION,
-        `Cannot use Kafka topic "${topic}" as a stream as it has ${count} partitions (a stream's offsets need exactly 1)`,
-      );
-    }
+    if (use === "stream") assertStream(topic, count);
     return count;
+  }
+
+  /**
+   * Whether the stream's topic exists (false: nothing to read or trim).
+   *
+   * @throws {StatusError} `FAILED_PRECONDITION` when it has several partitions.
+   */
+  async streamExists(topic: string, ctx?: CallContext): Promise<boolean> {
+    const count = await this.partitionsOf(topic, ctx);
+    if (count === 0) return false;
+    assertStream(topic, count);
+    return true;
   }
 
   async #create(topic: string, use: TopicUse, ctx?: CallContext): Promise<number> {

@@ -127,26 +127,9 @@ export class PositionedConsumer {
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: [topic], fromBeginning: true });
     this.joined = this.#consumer.run({
-      eachMessage: async ({ partition, message, pause }) => {
-        if (this.#done) return;
-        const offset = BigInt(message.offset);
-        const next = this.#next.get(partition) ?? 0n;
-        if (offset < next) return; // already delivered (redelivery after a rejoin)
-        this.#next.set(partition, offset + 1n);
-        this.delivered++;
-        const verdict = this.#options.deliver(partition, message);
-        if (verdict === "done") {
-          this.#done = true;
-          pause();
-        } else if (verdict === "full") {
-          this.paused = true;
-          const resume = pause();
-          await Promise.resolve(); // let kafkajs see the pause before the next record
-          this.#options.drained().then(() => {
-            this.paused = false;
-            if (!this.stopped) resume();
-          });
-        }
+      eachMessage: ({ partition, message, pause }) => {
+        this.#receive(partition, message, pause);
+        return Promise.resolve();
       },
     });
     // Position before the first fetch (applied once the group is joined).
@@ -154,6 +137,28 @@ export class PositionedConsumer {
       this.#consumer.seek({ topic, partition, offset: offset.toString() });
     }
     this.joined.catch(() => {}); // failures surface as CRASH events
+  }
+
+  /** One record from kafkajs: drops redeliveries, hands the rest over, pauses when full. */
+  #receive(partition: number, message: KafkaMessage, pause: () => () => void): void {
+    if (this.#done) return;
+    const offset = BigInt(message.offset);
+    const next = this.#next.get(partition) ?? 0n;
+    if (offset < next) return; // already delivered (redelivery after a rejoin)
+    this.#next.set(partition, offset + 1n);
+    this.delivered++;
+    const verdict = this.#options.deliver(partition, message);
+    if (verdict === "done") {
+      this.#done = true;
+      pause();
+    } else if (verdict === "full") {
+      this.paused = true;
+      const resume = pause(); // kafkajs stops this batch after this record
+      this.#options.drained().then(() => {
+        this.paused = false;
+        if (!this.stopped) resume();
+      });
+    }
   }
 
   /** Leaves the group, disconnects and deletes the group. Idempotent. */

@@ -12,6 +12,7 @@
  * @module
  */
 import type { CheckResult, HealthCheck } from "../sdk/health.ts";
+import { breakerHealthCheck } from "../sdk/resilience.ts";
 import type { KafkaBackend } from "./backend.ts";
 
 /**
@@ -88,19 +89,6 @@ export function kafkaHealthChecks(backend: KafkaBackend): HealthCheck[] {
       };
     },
   };
-  const breaker: HealthCheck = {
-    name: "breaker",
-    check() {
-      const state = policy.breakerState;
-      const open = state === "open" || state === "half-open";
-      return {
-        status: open ? "DEGRADED" : "HEALTHY",
-        message: open
-          ? `circuit ${state} after ${config.breaker_threshold} consecutive failures: admin requests fail fast`
-          : `circuit ${state}`,
-        details: { state },
-      };
-    },
-  };
+  const breaker = breakerHealthCheck(policy, "admin requests");
   return [metadata, consumers, breaker];
 }

@@ -147,6 +147,29 @@ Deno.test({ name: "kafka plugin: in process against a real broker", ...GRPC_TEST
       );
     });
 
+    await t.step(
+      "a record larger than the broker accepts is INVALID_ARGUMENT; the records around it are acknowledged",
+      async () => {
+        const topic = `big-${crypto.randomUUID().slice(0, 6)}`;
+        const s = await subscribe(p.c, ns, topic);
+        const publish = (payload: Uint8Array) =>
+          unary(p.c.pubsub, "Publish", { namespace: ns, topic, payload }, deadline());
+        const small = Array.from({ length: 20 }, (_, i) => publish(bytes(`s${i}`)));
+        // Over the broker's message.max.bytes (1 MiB by default).
+        const big = publish(new Uint8Array(1536 * 1024));
+        const more = Array.from({ length: 20 }, (_, i) => publish(bytes(`t${i}`)));
+        await assertStatus(big, status.INVALID_ARGUMENT, "larger than the broker accepts");
+        const ids = await Promise.all([...small, ...more]);
+        const got = await s.waitFor(40);
+        assert.deepEqual(
+          got.map((m) => m.message_id).sort(),
+          ids.map((r) => r.message_id).sort(),
+          "every acknowledged record arrived; the rejected one did not",
+        );
+        s.cancel();
+      },
+    );
+
     await t.step("a subscriber id already subscribed to the topic is ALREADY_EXISTS", async () => {
       const s = await subscribe(p.c, ns, "dup", "same");
       try {

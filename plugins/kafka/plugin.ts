@@ -43,7 +43,6 @@ export const KAFKA_PLUGIN: PluginDefinition<typeof KAFKA_SCHEMA> = {
       streams: backend.streams(),
       healthChecks: kafkaHealthChecks(backend),
       mapError: mapKafkaError,
-      drain: () => backend.drain(),
       close: () => backend.close(),
     };
   },

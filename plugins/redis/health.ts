@@ -9,6 +9,7 @@
  * @module
  */
 import type { HealthCheck } from "../sdk/health.ts";
+import { breakerHealthCheck } from "../sdk/resilience.ts";
 import type { RedisBackend } from "./backend.ts";
 
 /**
@@ -55,19 +56,6 @@ export function redisHealthChecks(backend: RedisBackend): HealthCheck[] {
       };
     },
   };
-  const breaker: HealthCheck = {
-    name: "breaker",
-    check() {
-      const state = policy.breakerState;
-      const open = state === "open" || state === "half-open";
-      return {
-        status: open ? "DEGRADED" : "HEALTHY",
-        message: open
-          ? `circuit ${state} after ${config.breaker_threshold} consecutive failures: calls fail fast`
-          : `circuit ${state}`,
-        details: { state },
-      };
-    },
-  };
+  const breaker = breakerHealthCheck(policy, "calls");
   return [ping, breaker];
 }

@@ -72,6 +72,8 @@ const LIFECYCLE = "/prism.interfaces.lifecycle.LifecycleInterface/";
  */
 export interface InFlightCall {
   abort(err: StatusError): void;
+  /** A call with no natural end (a subscription): a drain cuts it off at once. */
+  longLived?: boolean;
 }
 
 /** Options of {@linkcode Lifecycle}.
@@ -181,8 +183,9 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
   /**
    * Admits a data call, or throws `UNAVAILABLE` when the plugin is not
    * serving; the caller must {@linkcode release} the returned token.
+   * `longLived` calls (subscriptions) are cut off as soon as a drain starts.
    */
-  admit(abort: (err: StatusError) => void): InFlightCall {
+  admit(abort: (err: StatusError) => void, longLived = false): InFlightCall {
     if (this.#state !== "started") {
       throw new StatusError(
         status.UNAVAILABLE,
@@ -195,7 +198,7 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
           : "plugin not started",
       );
     }
-    const entry: InFlightCall = { abort };
+    const entry: InFlightCall = { abort, longLived };
     this.#inFlight.add(entry);
     return entry;
   }
@@ -313,13 +316,22 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
   async drain(timeoutMs: number, reason: string): Promise<DrainResult> {
     if (this.#state !== "stopped") this.#state = "draining";
     if (reason) this.#drainReason = reason;
-    try {
-      this.#instance?.drain?.();
-    } catch (err) {
-      this.#log.warn("backend failed to start draining", { error: (err as Error).message });
-    }
     const before = this.#inFlight.size;
-    if (before > 0) {
+    // Subscriptions never finish by themselves: end them now, so that the
+    // bounded wait is spent on calls that do finish.
+    let cut = 0;
+    for (const entry of [...this.#inFlight]) {
+      if (!entry.longLived) continue;
+      cut++;
+      entry.abort(
+        new StatusError(
+          status.UNAVAILABLE,
+          `plugin ${this.plugin.name} is stopping; subscribe again`,
+        ),
+      );
+      this.release(entry);
+    }
+    if (this.#inFlight.size > 0) {
       this.#log.info("plugin draining", { reason, in_flight: before, timeout_ms: timeoutMs });
       const idle = new Promise<void>((resolve) => (this.#idle = resolve));
       await sleepUntil(timeoutMs, idle);
@@ -336,7 +348,8 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
       );
     }
     if (left.length > 0) this.#log.warn("drain timed out", { aborted: left.length, reason });
-    return { drained: before - left.length, aborted: left.length };
+    const aborted = left.length + cut;
+    return { drained: before - aborted, aborted };
   }
 
   /**

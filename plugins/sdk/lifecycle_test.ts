@@ -115,6 +115,24 @@ Deno.test("lifecycle: drain counts calls that finish and aborts the rest", async
   assert.equal(lc.inFlight, 0);
 });
 
+Deno.test("lifecycle: a drain cuts off long-lived calls at once and waits for the rest", async () => {
+  const { lc } = make();
+  await lc.initialize(req());
+  lc.start();
+  const cut: StatusError[] = [];
+  lc.admit((e) => cut.push(e), true);
+  const quick = lc.admit(() => assert.fail("a call that finishes must not be aborted"));
+  setTimeout(() => lc.release(quick), 50);
+  const t0 = performance.now();
+  const draining = lc.drain(5000, "test");
+  assert.equal(cut.length, 1, "the subscription is cut off as soon as the drain starts");
+  assert.equal(cut[0].code, status.UNAVAILABLE);
+  assert.match(cut[0].message, /subscribe again/);
+  assert.deepEqual(await draining, { drained: 1, aborted: 1 });
+  assert.ok(performance.now() - t0 < 2000, "the drain did not wait for the subscription");
+  assert.equal(lc.inFlight, 0);
+});
+
 Deno.test("lifecycle: Stop survives a backend whose close fails", async () => {
   const { lc, logs } = make({ close: () => Promise.reject(new Error("close failed")) });
   await lc.initialize(req());

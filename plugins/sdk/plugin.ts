@@ -99,11 +99,6 @@ export interface PluginInstance {
   healthChecks?: readonly HealthCheck[];
   /** Maps backend errors the SDK does not know (e.g. Redis `WRONGTYPE`). */
   mapError?: ErrorMapper;
-  /**
-   * Called when a drain starts: ends the calls that would never finish by
-   * themselves (subscriptions), so that the drain waits only for calls that do.
-   */
-  drain?(): void;
   /** Releases the backend (called once, on Stop or exit). */
   close(): void | Promise<void>;
 }

@@ -37,6 +37,7 @@ import {
   isNetworkError,
 } from "./errors.ts";
 import { defineSchema } from "./config.ts";
+import type { HealthCheck } from "./health.ts";
 
 /** Settings of a {@linkcode ResiliencePolicy}.
  *
@@ -92,6 +93,7 @@ export const DEFAULT_RESILIENCE: Readonly<ResilienceOptions> = Object.freeze({
  * @example
  * ```ts
  * import { defineSchema } from "./config.ts";
+import type { HealthCheck } from "./health.ts";
  * import { RESILIENCE_SETTINGS } from "./resilience.ts";
  * const schema = defineSchema({ ...RESILIENCE_SETTINGS });
  * console.log(Object.keys(schema).includes("retry_attempts")); // true
@@ -385,4 +387,34 @@ export class ResiliencePolicy {
       throw err instanceof GiveUp ? execution.lastError : err;
     });
   }
+}
+
+/**
+ * A health check on a policy's circuit breaker: `DEGRADED` while it is open
+ * or half-open (`what` fail fast, or are being tested), `HEALTHY` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { breakerHealthCheck, DEFAULT_RESILIENCE, ResiliencePolicy } from "./resilience.ts";
+ * const policy = new ResiliencePolicy(DEFAULT_RESILIENCE);
+ * const check = breakerHealthCheck(policy, "calls");
+ * console.log(check.name, (check.check(new AbortController().signal) as { status: string }).status);
+ * // "breaker" "HEALTHY"
+ * ```
+ */
+export function breakerHealthCheck(policy: ResiliencePolicy, what: string): HealthCheck {
+  return {
+    name: "breaker",
+    check() {
+      const state = policy.breakerState;
+      const open = state === "open" || state === "half-open";
+      return {
+        status: open ? "DEGRADED" : "HEALTHY",
+        message: open
+          ? `circuit ${state} after ${policy.options.breakerThreshold} consecutive failures: ${what} fail fast`
+          : `circuit ${state}`,
+        details: { state },
+      };
+    },
+  };
 }

@@ -26,7 +26,7 @@ import {
   status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
+import { LONG_LIVED_METHODS, SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
 import { StatusError, toServiceError } from "../../proto/status.ts";
 import { Logger } from "../../proxy/log/logger.ts";
 import type { ConfigSchema } from "./config.ts";
@@ -228,7 +228,10 @@ export async function serve<S extends ConfigSchema>(
   ];
 
   const dataCall: Terminal = async (ctx) => {
-    const entry = lifecycle.admit((ctx as ServerCallContext).abort);
+    const entry = lifecycle.admit(
+      (ctx as ServerCallContext).abort,
+      LONG_LIVED_METHODS.has(ctx.method),
+    );
     try {
       const instance = lifecycle.instance!;
       let work: Promise<unknown>;

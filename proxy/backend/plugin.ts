@@ -16,7 +16,12 @@ import {
   status,
 } from "@grpc/grpc-js";
 import type { PrismClients } from "../../proto/client.ts";
-import { SERVICE_NAMES, serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
+import {
+  LONG_LIVED_METHODS,
+  SERVICE_NAMES,
+  serviceDefinition,
+  type ServiceName,
+} from "../../proto/definitions.ts";
 import { StatusError } from "../../proto/status.ts";
 import type { BackendKind } from "../config/config.ts";
 import type { PluginProcess } from "../supervisor/plugin_process.ts";
@@ -52,13 +57,6 @@ const CLIENT_OF: Partial<Record<ServiceName, keyof PrismClients>> = {
 
 /** Bound on a forwarded call whose client set no deadline. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
-
-/**
- * Calls that last as long as the client wants them to: a subscription has
- * no natural end, so it gets no default bound (the client's own deadline,
- * cancellation, Unsubscribe or a drain end it).
- */
-const LONG_LIVED = new Set([`/${SERVICE_NAMES.pubsub}/Subscribe`]);
 
 /**
  * INTERNAL errors that grpc-js makes up itself when the connection to the
@@ -181,7 +179,9 @@ export class PluginBackend implements Backend {
   }
 
   #forwardStream(key: keyof PrismClients, method: string, path: string): StreamHandler {
-    const longLived = LONG_LIVED.has(path);
+    // No default bound for a subscription: the client's own deadline,
+    // cancellation, Unsubscribe or a drain end it.
+    const longLived = LONG_LIVED_METHODS.has(path);
     return (request, call) => {
       const client = this.#client(key);
       const { deadline, md, ownTimeout } = this.#forward(call, longLived);

@@ -14,7 +14,12 @@ import {
   status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { DATA_SERVICES, serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
+import {
+  DATA_SERVICES,
+  LONG_LIVED_METHODS,
+  serviceDefinition,
+  type ServiceName,
+} from "../../proto/definitions.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Limits } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
@@ -38,9 +43,6 @@ interface Pending {
   /** A call with no natural end (a subscription): a drain ends it at once. */
   longLived?: boolean;
 }
-
-/** Calls that last until the client ends them: waiting for them would only delay a shutdown. */
-const LONG_LIVED = new Set(["/prism.interfaces.pubsub.PubSubBasicInterface/Subscribe"]);
 
 /**
  * Routes data calls to backends by namespace.
@@ -234,7 +236,7 @@ export class Router {
           done = true;
           if (!call.cancelled) call.emit("error", toServiceError(err));
         },
-        longLived: LONG_LIVED.has(path),
+        longLived: LONG_LIVED_METHODS.has(path),
       };
       this.#pending.add(pending);
       const finish = () => {

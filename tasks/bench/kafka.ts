@@ -19,9 +19,8 @@ import { Kafka, logLevel } from "kafkajs";
 import { connect, unary } from "../../proto/client.ts";
 import type { Message__Output } from "../../proto/gen/prism/interfaces/pubsub/Message.ts";
 import { startKafka } from "../kafka/broker.ts";
-import { BINARY_PERMISSIONS } from "../compile.ts";
 import { percentiles, type ScenarioReport } from "./report.ts";
-import { spawnServer } from "./server.ts";
+import { spawnProxy } from "./server.ts";
 import { runLoad } from "./load.ts";
 
 /** What the Kafka benchmarks found. */
@@ -177,24 +176,8 @@ export async function kafkaBench(
   options: { durationS: number; warmupS: number; quick: boolean },
 ): Promise<KafkaBenchResults> {
   const broker = await startKafka();
-  const configFile = await Deno.makeTempFile({ prefix: "prism-bench-kafka-", suffix: ".yaml" });
-  await Deno.writeTextFile(
-    configFile,
+  const proxy = await spawnProxy(
     `namespaces:\n  - { name: events, backend: kafka, config: { brokers: ["${broker.brokers}"] } }\n`,
-  );
-  const proxy = await spawnServer(
-    [
-      "run",
-      ...BINARY_PERMISSIONS,
-      "prism.ts",
-      "proxy",
-      "--config",
-      configFile,
-      "--listen",
-      "127.0.0.1:0",
-    ],
-    /"msg":"listening".*?"address":"127\.0\.0\.1:(\d+)"/,
-    "stderr",
   );
   const target = `127.0.0.1:${proxy.port}`;
   const d = `${options.durationS}s`;
@@ -252,6 +235,5 @@ export async function kafkaBench(
   } finally {
     await proxy.stop();
     await broker.stop();
-    await Deno.remove(configFile).catch(() => {});
   }
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { BINARY_PERMISSIONS } from "../compile.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** A child process that printed its port. */
@@ -65,5 +67,49 @@ export async function spawnServer(
         },
       };
     }
+  }
+}
+
+/**
+ * Starts `prism proxy` from source (with the compiled binary's permissions)
+ * on a free loopback port with `config` (YAML, without `listen`); `stop()`
+ * also removes the config file.
+ *
+ * @example
+ * ```ts ignore
+ * import { spawnProxy } from "./server.ts";
+ * const proxy = await spawnProxy("namespaces:\n  - { name: default, backend: memstore }\n");
+ * console.log(proxy.port);
+ * await proxy.stop();
+ * ```
+ */
+export async function spawnProxy(config: string): Promise<Server> {
+  const file = await Deno.makeTempFile({ prefix: "prism-bench-", suffix: ".yaml" });
+  await Deno.writeTextFile(file, config);
+  try {
+    const proxy = await spawnServer(
+      [
+        "run",
+        ...BINARY_PERMISSIONS,
+        "prism.ts",
+        "proxy",
+        "--config",
+        file,
+        "--listen",
+        "127.0.0.1:0",
+      ],
+      /"msg":"listening".*?"address":"127\.0\.0\.1:(\d+)"/,
+      "stderr",
+    );
+    return {
+      ...proxy,
+      stop: async () => {
+        await proxy.stop();
+        await Deno.remove(file).catch(() => {});
+      },
+    };
+  } catch (err) {
+    await Deno.remove(file).catch(() => {});
+    throw err;
   }
 }
