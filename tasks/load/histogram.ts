@@ -65,7 +65,7 @@ export class LatencyHistogram {
   /** min, p50, p90, p95, p99, p99.9, max in ms (0s when empty). */
   percentiles(): LatencyMs {
     if (this.count === 0) return { min: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
-    const at = (p: number) => round3(this.#h.getValueAtPercentile(p) / 1000);
+    const at = (p: number) => this.valueAt(p);
     return {
       min: round3(this.#h.minNonZeroValue / 1000),
       p50: at(50),
@@ -77,9 +77,15 @@ export class LatencyHistogram {
     };
   }
 
-  /** The latency (ms) at percentile `p` (0..100). */
+  /**
+   * The latency (ms) at percentile `p` (0..100). HDR answers with the top of
+   * the value's bucket (up to 0.1% above it); the answer is clamped to the
+   * recorded min and max so that no percentile reads above the max.
+   */
   valueAt(p: number): number {
-    return this.count === 0 ? 0 : round3(this.#h.getValueAtPercentile(p) / 1000);
+    if (this.count === 0) return 0;
+    const us = this.#h.getValueAtPercentile(p);
+    return round3(Math.min(this.#h.maxValue, Math.max(this.#h.minNonZeroValue, us)) / 1000);
   }
 
   /** Adds `other`'s values to this one. */

@@ -26,6 +26,31 @@ Deno.test("histogram: percentiles in ms, 3 significant digits", () => {
   assert.ok(near(h.percentiles().max, 90_000));
 });
 
+Deno.test("histogram: no percentile reads above the recorded max", () => {
+  // 100,000 µs sits in a 64 µs-wide HDR bucket whose top is 100,031 µs.
+  const one = new LatencyHistogram();
+  one.record(100_000);
+  assert.deepEqual(one.percentiles(), {
+    min: 100,
+    p50: 100,
+    p90: 100,
+    p95: 100,
+    p99: 100,
+    p999: 100,
+    max: 100,
+  });
+  const h = new LatencyHistogram();
+  for (let i = 0; i < 1000; i++) h.record(40_000 + i * 7);
+  h.record(100_001);
+  const p = h.percentiles();
+  assert.ok(
+    p.min <= p.p50 && p.p50 <= p.p90 && p.p90 <= p.p95 && p.p95 <= p.p99,
+    JSON.stringify(p),
+  );
+  assert.ok(p.p99 <= p.p999 && p.p999 <= p.max, JSON.stringify(p));
+  assert.equal(h.valueAt(100), p.max);
+});
+
 Deno.test("histogram: add, and log-scale bins", () => {
   const a = new LatencyHistogram();
   const b = new LatencyHistogram(2);
