@@ -34,6 +34,8 @@ export interface ProxyOptions {
   clock?: () => number;
   /** Overrides how plugin processes are started (tests). */
   pluginCommand?: BackendContext["pluginCommand"];
+  /** Bound on a call forwarded to a plugin without a client deadline (tests; default 30 s). */
+  pluginCallTimeoutMs?: number;
   /** Milliseconds between health refreshes; default 1000. */
   healthIntervalMs?: number;
 }
@@ -111,6 +113,7 @@ export class Proxy {
           log,
           clock: options.clock,
           pluginCommand: options.pluginCommand,
+          pluginCallTimeoutMs: options.pluginCallTimeoutMs,
         })
       ),
     );

@@ -23,6 +23,8 @@ export interface TestProxy {
 /** Options for {@linkcode startTestProxy}. */
 export interface TestProxyOptions {
   clock?: () => number;
+  /** Bound on a call forwarded to a plugin without a client deadline (default 30 s). */
+  pluginCallTimeoutMs?: number;
 }
 
 /** Starts a proxy from YAML text or a config object on 127.0.0.1:0. */
@@ -38,6 +40,7 @@ export async function startTestProxy(
     listen: "127.0.0.1:0",
     log,
     clock: options.clock,
+    pluginCallTimeoutMs: options.pluginCallTimeoutMs,
   });
   const address = `127.0.0.1:${proxy.port}`;
   const clients = connect(address);

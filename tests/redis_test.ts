@@ -153,6 +153,61 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "redis: a frozen plugin (SIGSTOP): DEADLINE_EXCEEDED at the client's deadline, UNAVAILABLE at the proxy's bound; thawed, it serves",
+  ...GRPC_TEST,
+}, async () => {
+  const redis = await startRedis();
+  const h = await startTestProxy(
+    `namespaces: [{ name: cache, backend: redis, config: { url: "${redis.url}" } }, { name: default, backend: memstore }]`,
+    { pluginCallTimeoutMs: 400 },
+  );
+  const kv = h.clients.keyvalue;
+  const pid = h.proxy.namespaces()[0].plugin!.pid!;
+  try {
+    await unary(kv, "Set", { namespace: "cache", key: "k", value: bytes("kept") });
+    Deno.kill(pid, "SIGSTOP");
+    // The plugin cannot answer (nor enforce its deadline): the proxy's own bound ends the call.
+    const t0 = performance.now();
+    await assertStatus(
+      unary(kv, "Get", { namespace: "cache", key: "k" }, { deadline: Date.now() + 300 }),
+      status.DEADLINE_EXCEEDED,
+    );
+    const took = performance.now() - t0;
+    assert.ok(took >= 250 && took < 1500, `ended after ${Math.round(took)} ms`);
+    // The proxy let go of the call too (its own timer, not only the client's).
+    for (let i = 0; i < 50 && h.proxy.router.inFlight > 0; i++) await sleep(10);
+    assert.equal(h.proxy.router.inFlight, 0);
+    // No client deadline: the proxy's bound ends the call with UNAVAILABLE, naming the plugin.
+    const t1 = performance.now();
+    await assertStatus(
+      unary(kv, "Get", { namespace: "cache", key: "k" }),
+      status.UNAVAILABLE,
+      `plugin redis of namespace "cache" did not answer within 0.4 s`,
+    );
+    assert.ok(performance.now() - t1 >= 350, "bounded by the proxy's call timeout");
+    // A client that cancels: the proxy lets go of the call at once.
+    const call = kv.Get({ namespace: "cache", key: "k" }, () => {});
+    for (let i = 0; i < 100 && h.proxy.router.inFlight === 0; i++) await sleep(5);
+    assert.equal(h.proxy.router.inFlight, 1);
+    call.cancel();
+    for (let i = 0; i < 50 && h.proxy.router.inFlight > 0; i++) await sleep(10);
+    assert.equal(h.proxy.router.inFlight, 0, "cancelled call still in flight in the proxy");
+    // Other namespaces are unaffected meanwhile.
+    await unary(kv, "Set", { namespace: "default", key: "m", value: bytes("v") });
+    Deno.kill(pid, "SIGCONT");
+    assertBytes((await unary(kv, "Get", { namespace: "cache", key: "k" })).value, bytes("kept"));
+    assert.equal(h.proxy.namespaces()[0].plugin!.pid, pid, "the same plugin process serves");
+  } finally {
+    try {
+      Deno.kill(pid, "SIGCONT");
+    } catch { /* gone */ }
+    await h.stop();
+    await redis.stop();
+  }
+});
+
+Deno.test({
   name: "redis: plugin process killed → UNAVAILABLE, restarted automatically, serving",
   ...GRPC_TEST,
 }, async () => {

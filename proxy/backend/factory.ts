@@ -27,6 +27,8 @@ export interface BackendContext {
     kind: "redis" | "kafka",
     config: Record<string, unknown>,
   ) => Promise<PluginCommand>;
+  /** Bound on a call forwarded to a plugin without a client deadline (tests; default 30 s). */
+  pluginCallTimeoutMs?: number;
 }
 
 const PRISM_TS = new URL("../../prism.ts", import.meta.url).pathname;
@@ -102,7 +104,9 @@ export async function createBackend(ns: NamespaceConfig, ctx: BackendContext): P
           log: ctx.log,
           command,
         });
-        return new PluginBackend(ns.backend, ns.name, process);
+        return new PluginBackend(ns.backend, ns.name, process, {
+          callTimeoutMs: ctx.pluginCallTimeoutMs,
+        });
       } catch (err) {
         if (err instanceof PluginStartError && err.invalidConfig) {
           throw new ConfigError(`namespace "${ns.name}": ${err.message}`, `namespaces.${ns.name}`);

@@ -14,6 +14,7 @@
  */
 import { Metadata } from "@grpc/grpc-js";
 import { connect, type PrismClients, unary } from "../../proto/client.ts";
+import { H2Channel } from "../../proto/h2/h2.ts";
 import type { Logger, LogLevel } from "../log/logger.ts";
 import {
   grpcTarget,
@@ -155,6 +156,7 @@ export class PluginProcess {
   #child: Deno.ChildProcess | undefined;
   #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #clients: PrismClients | undefined;
+  #channel: H2Channel | undefined;
   #interfaces: string[] = [];
   #health: PluginHealth = { status: "UNKNOWN", message: "starting", details: {} };
   #healthTimer: ReturnType<typeof setInterval> | undefined;
@@ -206,6 +208,22 @@ export class PluginProcess {
   /** Clients connected to the plugin (undefined while it is not running). */
   get clients(): PrismClients | undefined {
     return this.ready ? this.#clients : undefined;
+  }
+
+  /**
+   * The lean HTTP/2 channel to the plugin that unary data calls take
+   * (undefined while it is not running); streams and lifecycle calls use
+   * {@linkcode PluginProcess.clients}.
+   */
+  get channel(): H2Channel | undefined {
+    return this.ready ? this.#channel : undefined;
+  }
+
+  #disconnect(): void {
+    this.#clients?.close();
+    this.#clients = undefined;
+    this.#channel?.close();
+    this.#channel = undefined;
   }
 
   /** The service names the plugin declared in Initialize. */
@@ -269,6 +287,9 @@ export class PluginProcess {
     try {
       handshake = await this.#readHandshake(child, exited);
       this.#clients = connect(grpcTarget(handshake));
+      this.#channel = new H2Channel(grpcTarget(handshake), {
+        timeoutMs: this.#opts.lifecycleTimeoutMs,
+      });
       const md = new Metadata();
       md.set("x-request-id", `init-${crypto.randomUUID()}`);
       const init = await unary(
@@ -286,9 +307,9 @@ export class PluginProcess {
       await unary(this.#clients.lifecycle, "Start", {}, {
         deadline: Date.now() + this.#opts.lifecycleTimeoutMs,
       });
+      await this.#channel.ready();
     } catch (err) {
-      this.#clients?.close();
-      this.#clients = undefined;
+      this.#disconnect();
       this.#kill(child, "SIGKILL");
       const code = (err as { code?: number }).code;
       const details = (err as { details?: string }).details ?? (err as Error).message;
@@ -453,8 +474,7 @@ export class PluginProcess {
   #onExit(child: Deno.ChildProcess, status: Deno.CommandStatus): void {
     if (child !== this.#child) return;
     clearInterval(this.#healthTimer);
-    this.#clients?.close();
-    this.#clients = undefined;
+    this.#disconnect();
     this.#stdin?.close().catch(() => {});
     if (this.#state === "stopping" || this.#state === "stopped") return;
     if (this.#state === "starting") return; // #launch reports it
@@ -539,8 +559,7 @@ export class PluginProcess {
         }
       }
     }
-    clients?.close();
-    this.#clients = undefined;
+    this.#disconnect();
     this.#state = "stopped";
     this.#log.info("plugin stopped");
   }

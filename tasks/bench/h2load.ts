@@ -10,6 +10,7 @@
  * @module
  */
 import { serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
+import { grpcFrame as frameMessage } from "../../proto/h2/h2.ts";
 import { findExecutable } from "../tools.ts";
 import { percentiles, type ScenarioReport } from "./report.ts";
 
@@ -38,17 +39,13 @@ export interface H2loadOptions {
   system: string;
 }
 
-/** A gRPC message frame: 1 byte "not compressed", 4 bytes length, the message. */
+/** The gRPC frame of `request` to `service`/`method`. */
 export function grpcFrame(
   service: ServiceName,
   method: string,
   request: Record<string, unknown>,
 ): Uint8Array {
-  const msg = serviceDefinition(service)[method].requestSerialize(request);
-  const frame = new Uint8Array(5 + msg.length);
-  new DataView(frame.buffer).setUint32(1, msg.length);
-  frame.set(msg, 5);
-  return frame;
+  return frameMessage(serviceDefinition(service)[method].requestSerialize(request));
 }
 
 /** Finds h2load or throws with what to do. */

@@ -10,6 +10,7 @@
  * @module
  */
 import { SERVICE_NAMES, serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
+import { grpcFrame } from "../../proto/h2/h2.ts";
 
 /**
  * Every op the tester knows, in CONTRACT §6 order.
@@ -217,22 +218,6 @@ export function isOpName(name: string): name is OpName {
  */
 export function opPath(op: OpName): string {
   return `/${OPS[op].service}/${OPS[op].method}`;
-}
-
-/**
- * Frames a serialized message as a gRPC length-prefixed message.
- *
- * @example
- * ```ts
- * import { grpcFrame } from "./ops.ts";
- * console.log(grpcFrame(new Uint8Array([1, 2]))); // Uint8Array(7) [0, 0, 0, 0, 2, 1, 2]
- * ```
- */
-export function grpcFrame(message: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + message.length);
-  new DataView(out.buffer).setUint32(1, message.length);
-  out.set(message, 5);
-  return out;
 }
 
 /** Bytes of encoded requests a {@linkcode RequestCache} keeps at most. */

@@ -280,11 +280,28 @@ function encodeInt(out: number[], value: number, prefixBits: number, first: numb
   out.push(value);
 }
 
+const UTF8 = new TextEncoder();
+
 function encodeString(out: number[], s: string) {
-  const bytes = new TextEncoder().encode(s);
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (ascii) {
+    encodeInt(out, s.length, 7, 0);
+    for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+    return;
+  }
+  const bytes = UTF8.encode(s);
   encodeInt(out, bytes.length, 7, 0);
   for (const b of bytes) out.push(b);
 }
+
+/** Static table indexes (1-based) by "name\0value" and by name (the first entry). */
+const STATIC_FULL = new Map<string, number>();
+const STATIC_NAME = new Map<string, number>();
+STATIC_TABLE.forEach(([n, v], i) => {
+  if (!STATIC_FULL.has(`${n}\0${v}`)) STATIC_FULL.set(`${n}\0${v}`, i + 1);
+  if (!STATIC_NAME.has(n)) STATIC_NAME.set(n, i + 1);
+});
 
 /**
  * Encodes header fields as literals without indexing (names from the static
@@ -301,14 +318,14 @@ function encodeString(out: number[], s: string) {
 export function encodeHeaders(fields: readonly HeaderField[]): Uint8Array {
   const out: number[] = [];
   for (const [name, value] of fields) {
-    const full = STATIC_TABLE.findIndex(([n, v]) => n === name && v === value);
-    if (full >= 0) {
-      encodeInt(out, full + 1, 7, 0x80);
+    const full = STATIC_FULL.get(`${name}\0${value}`);
+    if (full !== undefined) {
+      encodeInt(out, full, 7, 0x80);
       continue;
     }
-    const nameIndex = STATIC_TABLE.findIndex(([n]) => n === name);
-    if (nameIndex >= 0) {
-      encodeInt(out, nameIndex + 1, 4, 0x00);
+    const nameIndex = STATIC_NAME.get(name);
+    if (nameIndex !== undefined) {
+      encodeInt(out, nameIndex, 4, 0x00);
     } else {
       out.push(0x00);
       encodeString(out, name);

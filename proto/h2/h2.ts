@@ -1,15 +1,17 @@
 /**
- * A lean gRPC-over-HTTP/2 client for load generation, written on a plain
- * `Deno.connect` TCP socket.
+ * A lean gRPC-over-HTTP/2 client, written on a plain `Deno.connect` TCP
+ * socket: the load tester's transport, and the proxy's for unary calls to
+ * its plugins.
  *
  * Why not `@grpc/grpc-js`: on Deno its calls go through `node:http2`, and a
  * grpc-js client spends ≈300 µs of CPU per call (measured; ≈180 µs with
  * `node:http2` alone) — more than the proxy spends serving it, so on a
- * 2-core machine the tester would starve the system it measures. This
+ * 2-core machine the tester would starve the system it measures, and the
+ * proxy's hop to a plugin would cost more than the proxy itself. This
  * client sends pre-encoded request frames, batches every frame written in
  * one tick into one socket write, and only decodes response headers (HPACK)
  * and the `grpc-status`/`grpc-message` trailers; response messages are
- * counted, not parsed. What it implements of HTTP/2 (RFC 9113): the
+ * counted, or handed over as bytes when the caller asks for them. What it implements of HTTP/2 (RFC 9113): the
  * connection preface and SETTINGS exchange, flow control both ways,
  * MAX_CONCURRENT_STREAMS (calls over the limit wait), PING, GOAWAY and
  * RST_STREAM, CONTINUATION, padding. No TLS (the proxy serves plaintext
@@ -39,9 +41,26 @@ export const GRPC = {
 
 /**
  * Receives a call's outcome: gRPC status code, status message, response
- * bytes received (DATA payload).
+ * bytes received (DATA payload); `data`, those bytes (length-prefixed gRPC
+ * messages) when the call was started with `collect`; `transport`, true when
+ * the status is not the server's own `grpc-status` but comes from the
+ * transport (the connection failed or closed, the stream was reset or
+ * cancelled, GOAWAY, an HTTP error status).
  */
-export type CallDone = (status: number, message: string, bytes: number) => void;
+export type CallDone = (
+  status: number,
+  message: string,
+  bytes: number,
+  data?: Uint8Array,
+  transport?: boolean,
+) => void;
+
+/**
+ * Ends a call early: the stream is reset (RST_STREAM CANCEL) and the call's
+ * `done` runs with `status` and `message` as a transport outcome. A no-op
+ * once the call has ended.
+ */
+export type CancelCall = (status: number, message: string) => void;
 
 const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 } as const;
@@ -51,6 +70,23 @@ const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORIT
 /** The receive window this client announces, per stream and for the connection. */
 const RECV_WINDOW = 16 * 1024 * 1024;
 const MAX_STREAM_ID = 2 ** 31 - 1;
+
+/**
+ * Frames a serialized message as a gRPC length-prefixed message (1 byte
+ * "not compressed", 4 bytes length, the message).
+ *
+ * @example
+ * ```ts
+ * import { grpcFrame } from "./h2.ts";
+ * console.log(grpcFrame(new Uint8Array([1, 2]))); // Uint8Array(7) [0, 0, 0, 0, 2, 1, 2]
+ * ```
+ */
+export function grpcFrame(message: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + message.length);
+  new DataView(out.buffer).setUint32(1, message.length);
+  out.set(message, 5);
+  return out;
+}
 
 /** Parses `host:port` or `[v6]:port`; throws naming the bad address. */
 export function parseAddress(address: string): { hostname: string; port: number } {
@@ -125,6 +161,17 @@ function frame(type: number, flags: number, id: number, payload: Uint8Array): Ui
   return buf;
 }
 
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 function u32(n: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, n);
@@ -141,7 +188,9 @@ function decodeGrpcMessage(s: string): string {
 }
 
 interface Stream {
+  /** 0 while the call waits for a stream slot. */
   id: number;
+  headers: Uint8Array;
   done: CallDone;
   grpcStatus: number;
   message: string;
@@ -152,12 +201,11 @@ interface Stream {
   /** Request body bytes still to send (flow control), from `offset`. */
   body?: Uint8Array;
   offset: number;
-}
-
-interface Waiting {
-  headers: Uint8Array;
-  body: Uint8Array;
-  done: CallDone;
+  /** Response DATA, kept when the caller collects it. */
+  chunks?: Uint8Array[];
+  /** The outcome came from the transport, not from `grpc-status`. */
+  transport: boolean;
+  ended: boolean;
 }
 
 /**
@@ -171,7 +219,11 @@ interface Waiting {
  * console.log(block.length > 0); // true
  * ```
  */
-export function requestHeaders(authority: string, path: string): Uint8Array {
+export function requestHeaders(
+  authority: string,
+  path: string,
+  userAgent = "prism-load",
+): Uint8Array {
   const fields: HeaderField[] = [
     [":method", "POST"],
     [":scheme", "http"],
@@ -179,9 +231,31 @@ export function requestHeaders(authority: string, path: string): Uint8Array {
     [":authority", authority],
     ["content-type", "application/grpc"],
     ["te", "trailers"],
-    ["user-agent", "prism-load"],
+    ["user-agent", userAgent],
   ];
   return encodeHeaders(fields);
+}
+
+/**
+ * A call's HEADERS block: the pre-encoded `base` from
+ * {@linkcode requestHeaders} followed by per-call fields (a deadline, a
+ * request id). HPACK blocks concatenate because this client's encoder never
+ * uses the dynamic table.
+ *
+ * @example
+ * ```ts
+ * import { callHeaders, requestHeaders } from "./h2.ts";
+ * const base = requestHeaders("127.0.0.1:8980", "/prism.interfaces.keyvalue.KeyValueBasicInterface/Get");
+ * const block = callHeaders(base, [["grpc-timeout", "100m"], ["x-request-id", "r-1"]]);
+ * console.log(block.length > base.length); // true
+ * ```
+ */
+export function callHeaders(base: Uint8Array, fields: HeaderField[]): Uint8Array {
+  const extra = encodeHeaders(fields);
+  const out = new Uint8Array(base.length + extra.length);
+  out.set(base, 0);
+  out.set(extra, base.length);
+  return out;
 }
 
 /**
@@ -197,10 +271,10 @@ export function requestHeaders(authority: string, path: string): Uint8Array {
  * ```
  */
 export class H2Connection {
-  #conn: Deno.TcpConn;
+  #conn: Deno.Conn;
   #decoder = new HpackDecoder();
   #streams = new Map<number, Stream>();
-  #waiting: Waiting[] = [];
+  #waiting: Stream[] = [];
   #blocked: Stream[] = [];
   #nextId = 1;
   #maxConcurrent = Infinity;
@@ -219,17 +293,20 @@ export class H2Connection {
   #closeReason = "";
   #settled?: (err?: Error) => void;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.Conn) {
     this.#conn = conn;
   }
 
   /**
-   * Opens a connection to `address` (`host:port`) and completes the HTTP/2
-   * handshake; rejects with a message naming the address when the target
-   * cannot be reached or does not speak HTTP/2 within `timeoutMs`.
+   * Opens a connection to `address` (`host:port`, or `unix:PATH` for a Unix
+   * socket, which needs read and write permission for PATH) and completes
+   * the HTTP/2 handshake; rejects with a message naming the address when the
+   * target cannot be reached or does not speak HTTP/2 within `timeoutMs`.
    */
   static async connect(address: string, timeoutMs = 3000): Promise<H2Connection> {
-    const { hostname, port } = parseAddress(address);
+    const options: Deno.ConnectOptions | Deno.UnixConnectOptions = address.startsWith("unix:")
+      ? { transport: "unix", path: address.slice(5) }
+      : parseAddress(address);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -240,9 +317,10 @@ export class H2Connection {
         timeoutMs,
       );
     });
-    let tcp: Deno.TcpConn | undefined;
+    let tcp: Deno.Conn | undefined;
     try {
-      const connecting = Deno.connect({ hostname, port }).then((c) => (tcp = c));
+      const connecting = (Deno.connect as (o: typeof options) => Promise<Deno.Conn>)(options)
+        .then((c) => (tcp = c));
       connecting.catch(() => {});
       await Promise.race([connecting, timeout]);
       const conn = new H2Connection(tcp!);
@@ -262,9 +340,7 @@ export class H2Connection {
   }
 
   #handshake(address: string): Promise<void> {
-    try {
-      this.#conn.setNoDelay(true);
-    } catch { /* not supported */ }
+    if (this.#conn.remoteAddr.transport === "tcp") (this.#conn as Deno.TcpConn).setNoDelay(true);
     const settings = new Uint8Array(12);
     const dv = new DataView(settings.buffer);
     dv.setUint16(0, 0x2); // ENABLE_PUSH
@@ -297,38 +373,67 @@ export class H2Connection {
   }
 
   /**
-   * Starts a gRPC call: `headers` from {@linkcode requestHeaders}, `body`
-   * the length-prefixed request message(s). `done` runs once, with the
-   * outcome.
+   * Starts a gRPC call: `headers` from {@linkcode requestHeaders} (or
+   * {@linkcode callHeaders}), `body` the length-prefixed request
+   * message(s). `done` runs once, with the outcome, and with the response
+   * bytes when `collect` is set. Returns a function that cancels the call.
    */
-  call(headers: Uint8Array, body: Uint8Array, done: CallDone): void {
-    if (!this.usable) {
-      done(GRPC.UNAVAILABLE, this.#closeReason || "connection out of stream ids", 0);
-      return;
-    }
-    if (this.#streams.size >= this.#maxConcurrent) {
-      this.#waiting.push({ headers, body, done });
-      return;
-    }
-    this.#start(headers, body, done);
-  }
-
-  #start(headers: Uint8Array, body: Uint8Array, done: CallDone) {
-    const id = this.#nextId;
-    this.#nextId += 2;
+  call(headers: Uint8Array, body: Uint8Array, done: CallDone, collect = false): CancelCall {
     const s: Stream = {
-      id,
+      id: 0,
+      headers,
       done,
       grpcStatus: -1,
       message: "",
       http: 0,
       received: 0,
       unacked: 0,
-      sendWindow: this.#initialSendWindow,
+      sendWindow: 0,
+      body,
       offset: 0,
+      chunks: collect ? [] : undefined,
+      transport: false,
+      ended: false,
     };
+    const cancel: CancelCall = (status, message) => this.#cancel(s, status, message);
+    if (!this.usable) {
+      this.#end(s, GRPC.UNAVAILABLE, this.#closeReason || "connection out of stream ids");
+    } else if (this.#streams.size >= this.#maxConcurrent) {
+      this.#waiting.push(s);
+    } else {
+      this.#start(s);
+    }
+    return cancel;
+  }
+
+  /** Ends `s` with a transport outcome. */
+  #end(s: Stream, status: number, message: string) {
+    s.grpcStatus = status;
+    s.message = message;
+    s.transport = true;
+    this.#finish(s);
+  }
+
+  #cancel(s: Stream, status: number, message: string) {
+    if (s.ended) return;
+    if (s.id === 0) {
+      const i = this.#waiting.indexOf(s);
+      if (i >= 0) this.#waiting.splice(i, 1);
+    } else if (!this.#closed) {
+      this.#send(frame(FRAME.RST_STREAM, 0, s.id, u32(0x8))); // CANCEL
+    }
+    this.#end(s, status, message);
+  }
+
+  #start(s: Stream) {
+    const id = this.#nextId;
+    this.#nextId += 2;
+    s.id = id;
+    s.sendWindow = this.#initialSendWindow;
+    const { headers, body } = s;
+    s.body = undefined;
     this.#streams.set(id, s);
-    const n = body.length;
+    const n = body!.length;
     if (n <= this.#maxFrameSize && n <= this.#connSendWindow && n <= s.sendWindow) {
       // The common case: HEADERS and the whole body in one buffer.
       const buf = new Uint8Array(18 + headers.length + n);
@@ -336,7 +441,7 @@ export class H2Connection {
       buf.set(headers, 9);
       const at = 9 + headers.length;
       frameHeader(buf, at, n, FRAME.DATA, FLAG.END_STREAM, id);
-      buf.set(body, at + 9);
+      buf.set(body!, at + 9);
       this.#connSendWindow -= n;
       s.sendWindow -= n;
       this.#send(buf);
@@ -479,6 +584,7 @@ export class H2Connection {
         const s = this.#streams.get(id);
         if (!s) return;
         s.received += payload.length;
+        if (s.chunks !== undefined && payload.length > 0) s.chunks.push(payload.slice());
         if (flags & FLAG.END_STREAM) {
           this.#finish(s);
           return;
@@ -531,9 +637,7 @@ export class H2Connection {
         const s = this.#streams.get(id);
         if (!s) return;
         const code = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
-        s.grpcStatus = rstToGrpc(code);
-        s.message = `stream reset by the server (HTTP/2 error ${code})`;
-        this.#finish(s);
+        this.#end(s, rstToGrpc(code), `stream reset by the server (HTTP/2 error ${code})`);
         return;
       }
       case FRAME.SETTINGS: {
@@ -569,13 +673,9 @@ export class H2Connection {
         // No new streams; those the server never saw fail now, the others finish.
         this.#nextId = MAX_STREAM_ID + 2;
         for (const s of [...this.#streams.values()]) {
-          if (s.id > last) {
-            s.grpcStatus = GRPC.UNAVAILABLE;
-            s.message = this.#closeReason;
-            this.#finish(s);
-          }
+          if (s.id > last) this.#end(s, GRPC.UNAVAILABLE, this.#closeReason);
         }
-        for (const w of this.#waiting.splice(0)) w.done(GRPC.UNAVAILABLE, this.#closeReason, 0);
+        for (const w of this.#waiting.splice(0)) this.#end(w, GRPC.UNAVAILABLE, this.#closeReason);
         return;
       }
       case WINDOW_UPDATE: {
@@ -613,9 +713,12 @@ export class H2Connection {
   }
 
   #finish(s: Stream) {
-    this.#streams.delete(s.id);
+    if (s.ended) return;
+    s.ended = true;
+    if (s.id !== 0) this.#streams.delete(s.id);
     let status = s.grpcStatus;
     if (status < 0) {
+      s.transport = true;
       status = s.http === 200 ? GRPC.UNKNOWN : httpToGrpc(s.http);
       if (!s.message) {
         s.message = s.http === 200
@@ -623,14 +726,18 @@ export class H2Connection {
           : `HTTP status ${s.http} without grpc-status`;
       }
     }
-    s.done(status, s.message, s.received);
-    this.#startWaiting();
+    const chunks = s.chunks;
+    if (chunks === undefined) {
+      s.done(status, s.message, s.received, undefined, s.transport);
+    } else {
+      s.done(status, s.message, s.received, concat(chunks, s.received), s.transport);
+    }
+    if (!this.#closed) this.#startWaiting();
   }
 
   #startWaiting() {
     while (this.#waiting.length > 0 && this.#streams.size < this.#maxConcurrent && this.usable) {
-      const w = this.#waiting.shift()!;
-      this.#start(w.headers, w.body, w.done);
+      this.#start(this.#waiting.shift()!);
     }
   }
 
@@ -644,24 +751,22 @@ export class H2Connection {
     try {
       this.#conn.close();
     } catch { /* already closed */ }
-    const streams = [...this.#streams.values()];
+    const streams = [...this.#streams.values(), ...this.#waiting.splice(0)];
     this.#streams.clear();
-    for (const s of streams) s.done(GRPC.UNAVAILABLE, reason, s.received);
-    for (const w of this.#waiting.splice(0)) w.done(GRPC.UNAVAILABLE, reason, 0);
+    for (const s of streams) this.#end(s, GRPC.UNAVAILABLE, reason);
   }
 
   /** Closes the connection; calls in flight end with `CANCELLED`. */
   close(): void {
     if (this.#closed) return;
-    const streams = [...this.#streams.values()];
+    const streams = [...this.#streams.values(), ...this.#waiting.splice(0)];
     this.#streams.clear();
     this.#closed = true;
     this.#closeReason = "closed by the client";
     try {
       this.#conn.close();
     } catch { /* already closed */ }
-    for (const s of streams) s.done(GRPC.CANCELLED, "closed by the client", s.received);
-    for (const w of this.#waiting.splice(0)) w.done(GRPC.CANCELLED, "closed by the client", 0);
+    for (const s of streams) this.#end(s, GRPC.CANCELLED, "closed by the client");
   }
 }
 
@@ -720,22 +825,36 @@ export class H2Channel {
     return this.#connecting;
   }
 
-  /** Starts a call (see {@linkcode H2Connection.call}). */
-  call(headers: Uint8Array, body: Uint8Array, done: CallDone): void {
+  /** Starts a call (see {@linkcode H2Connection.call}); returns a function that cancels it. */
+  call(headers: Uint8Array, body: Uint8Array, done: CallDone, collect = false): CancelCall {
     const conn = this.#conn;
-    if (conn?.usable) {
-      conn.call(headers, body, done);
-      return;
-    }
+    if (conn?.usable) return conn.call(headers, body, done, collect);
     if (this.#closed) {
-      done(GRPC.CANCELLED, "closed by the client", 0);
-      return;
+      done(GRPC.CANCELLED, "closed by the client", 0, undefined, true);
+      return () => {};
     }
+    let inner: CancelCall | undefined;
+    let cancelled = false;
     this.#reconnect().then(() => {
+      if (cancelled) return;
       const c = this.#conn;
-      if (c?.usable) c.call(headers, body, done);
-      else done(GRPC.UNAVAILABLE, this.#lastError || c?.closeReason || "not connected", 0);
+      if (c?.usable) inner = c.call(headers, body, done, collect);
+      else {
+        done(
+          GRPC.UNAVAILABLE,
+          this.#lastError || c?.closeReason || "not connected",
+          0,
+          undefined,
+          true,
+        );
+      }
     });
+    return (status, message) => {
+      if (inner !== undefined) return inner(status, message);
+      if (cancelled) return;
+      cancelled = true;
+      done(status, message, 0, undefined, true);
+    };
   }
 
   /** Closes the channel for good. */

@@ -90,6 +90,7 @@ Deno.test("hpack: encodeHeaders round-trips through the decoder", () => {
     ["content-type", "application/grpc"],
     ["te", "trailers"],
     ["x-long", long],
+    ["grpc-timeout", "30000m"],
   ];
   const block = encodeHeaders(fields);
   assert.equal(block[0], 0x83); // :method POST, fully indexed

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
-import { EMPTY_HANDLERS, startEmptyServer } from "../bench/empty_server.ts";
+import { SERVICE_NAMES, serviceDefinition } from "../definitions.ts";
+import { EMPTY_HANDLERS, startEmptyServer } from "../../tasks/bench/empty_server.ts";
 import {
+  callHeaders,
   GRPC,
+  grpcFrame,
   H2Channel,
   H2Connection,
   httpToGrpc,
@@ -12,7 +14,6 @@ import {
   rstToGrpc,
 } from "./h2.ts";
 import { encodeHeaders, type HeaderField } from "./hpack.ts";
-import { grpcFrame, opPath } from "./ops.ts";
 
 const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
 
@@ -55,14 +56,14 @@ Deno.test(
     const address = `127.0.0.1:${port}`;
     const conn = await H2Connection.connect(address);
     try {
-      const get = requestHeaders(address, opPath("get"));
+      const get = requestHeaders(address, serviceDefinition(SERVICE_NAMES.keyvalueBasic).Get.path);
       const ok = await call(conn, get, getBody("a"));
       assert.equal(ok.status, GRPC.OK);
       assert.ok(ok.bytes > 100); // the 100-byte value, framed
       const nope = await call(conn, requestHeaders(address, "/no.Such/Method"), getBody("a"));
       assert.equal(nope.status, GRPC.UNIMPLEMENTED);
       // 300 KB: more than the initial 64 KiB windows and the 16 KiB frames.
-      const set = requestHeaders(address, opPath("set"));
+      const set = requestHeaders(address, serviceDefinition(SERVICE_NAMES.keyvalueBasic).Set.path);
       const big = grpcFrame(
         serviceDefinition(SERVICE_NAMES.keyvalueBasic).Set.requestSerialize({
           key: "k",
@@ -100,7 +101,7 @@ Deno.test("h2: MAX_CONCURRENT_STREAMS makes calls wait, not fail", GRPC_TEST, as
   const address = `127.0.0.1:${port}`;
   const conn = await H2Connection.connect(address);
   try {
-    const get = requestHeaders(address, opPath("get"));
+    const get = requestHeaders(address, serviceDefinition(SERVICE_NAMES.keyvalueBasic).Get.path);
     const pending = Array.from({ length: 10 }, () => call(conn, get, getBody("x")));
     assert.ok(conn.pending === 10);
     const results = await Promise.all(pending);
@@ -114,7 +115,7 @@ Deno.test("h2: MAX_CONCURRENT_STREAMS makes calls wait, not fail", GRPC_TEST, as
 Deno.test("h2: connection failures, close, and the reconnecting channel", GRPC_TEST, async () => {
   const { server, port } = await startEmptyServer();
   const address = `127.0.0.1:${port}`;
-  const get = requestHeaders(address, opPath("get"));
+  const get = requestHeaders(address, serviceDefinition(SERVICE_NAMES.keyvalueBasic).Get.path);
   const conn = await H2Connection.connect(address);
   assert.equal((await call(conn, get, getBody("a"))).status, GRPC.OK);
   // Closing ends calls in flight with CANCELLED; later calls fail at once.
@@ -352,3 +353,164 @@ Deno.test(
     }
   },
 );
+
+type Full = Outcome & { data?: Uint8Array; transport?: boolean };
+/** A call that collects the response; `cancel` is the call's canceller. */
+function collectCall(c: H2Connection | H2Channel, headers: Uint8Array, body: Uint8Array) {
+  let cancel!: (status: number, message: string) => void;
+  let calls = 0;
+  const done = new Promise<Full>((resolve) => {
+    cancel = c.call(headers, body, (status, message, bytes, data, transport) => {
+      calls++;
+      resolve({ status, message, bytes, data, transport });
+    }, true);
+  });
+  return { done, cancel, calls: () => calls };
+}
+
+/** A grpc-js server whose Get never answers (until shut down) and Set answers at once. */
+async function stallingServer(options: Record<string, number> = {}, address = "127.0.0.1:0") {
+  const stalled: { cancelled: boolean }[] = [];
+  const server = new Server(options);
+  server.addService(serviceDefinition(SERVICE_NAMES.keyvalueBasic), {
+    ...EMPTY_HANDLERS,
+    Get: (c: { cancelled: boolean }) => stalled.push(c),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      address,
+      ServerCredentials.createInsecure(),
+      (e, p) => e ? reject(e) : resolve(p),
+    )
+  );
+  return { server, port, stalled };
+}
+
+Deno.test("h2: collected responses, and the transport flag", GRPC_TEST, async () => {
+  const { server, port } = await startEmptyServer();
+  const address = `127.0.0.1:${port}`;
+  const def = serviceDefinition(SERVICE_NAMES.keyvalueBasic);
+  const conn = await H2Connection.connect(address);
+  try {
+    const ok = await collectCall(conn, requestHeaders(address, def.Get.path), getBody("a")).done;
+    assert.equal(ok.status, GRPC.OK);
+    assert.equal(ok.transport, false);
+    assert.equal(ok.data?.length, ok.bytes);
+    const len = new DataView(ok.data!.buffer, ok.data!.byteOffset).getUint32(1);
+    const res = def.Get.responseDeserialize(ok.data!.subarray(5, 5 + len) as never) as {
+      found: boolean;
+      value: Uint8Array;
+    };
+    assert.equal(res.found, true);
+    assert.deepEqual([...res.value], Array(100).fill(0x61));
+    // The server's own status: not a transport outcome.
+    const nope = await collectCall(conn, requestHeaders(address, "/no.Such/Method"), getBody("a"))
+      .done;
+    assert.equal(nope.status, GRPC.UNIMPLEMENTED);
+    assert.equal(nope.transport, false);
+    // Per-call header fields after the reusable block.
+    const timed = callHeaders(requestHeaders(address, def.Get.path, "prism-test"), [
+      ["grpc-timeout", "5000m"],
+      ["x-request-id", "r-1"],
+    ]);
+    assert.equal((await collectCall(conn, timed, getBody("a")).done).status, GRPC.OK);
+    // Without collect, no bytes are kept.
+    const counted = await new Promise<unknown>((resolve) =>
+      conn.call(requestHeaders(address, def.Get.path), getBody("a"), (...args) => resolve(args[3]))
+    );
+    assert.equal(counted, undefined);
+  } finally {
+    conn.close();
+  }
+  // The connection closed under the call: a transport outcome.
+  const closed = await collectCall(conn, requestHeaders(address, def.Get.path), getBody("a")).done;
+  assert.equal(closed.status, GRPC.UNAVAILABLE);
+  assert.equal(closed.transport, true);
+  server.forceShutdown();
+});
+
+Deno.test("h2: cancelling calls in flight, waiting, and not yet connected", GRPC_TEST, async () => {
+  const { server, port, stalled } = await stallingServer({ "grpc.max_concurrent_streams": 1 });
+  const address = `127.0.0.1:${port}`;
+  const def = serviceDefinition(SERVICE_NAMES.keyvalueBasic);
+  const get = requestHeaders(address, def.Get.path);
+  const conn = await H2Connection.connect(address);
+  try {
+    // In flight: the server sees the cancellation (RST_STREAM), the caller gets the given status.
+    const first = collectCall(conn, get, getBody("a"));
+    for (let i = 0; i < 100 && stalled.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(stalled.length, 1);
+    // The only stream slot is taken: the next call waits, and can be cancelled while waiting.
+    const waiting = collectCall(conn, get, getBody("b"));
+    assert.equal(conn.pending, 2);
+    waiting.cancel(GRPC.DEADLINE_EXCEEDED, "deadline exceeded");
+    const w = await waiting.done;
+    assert.deepEqual([w.status, w.message, w.transport], [
+      GRPC.DEADLINE_EXCEEDED,
+      "deadline exceeded",
+      true,
+    ]);
+    assert.equal(conn.pending, 1);
+    first.cancel(GRPC.CANCELLED, "cancelled by the client");
+    const f = await first.done;
+    assert.deepEqual([f.status, f.transport], [GRPC.CANCELLED, true]);
+    for (let i = 0; i < 100 && !stalled[0].cancelled; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(stalled[0].cancelled, true);
+    // Cancelling again, or after the end, changes nothing; the connection still serves.
+    first.cancel(GRPC.INTERNAL, "again");
+    assert.equal(first.calls(), 1);
+    const set = collectCall(conn, requestHeaders(address, def.Set.path), getBody("c"));
+    assert.equal((await set.done).status, GRPC.OK);
+    set.cancel(GRPC.CANCELLED, "late");
+    assert.equal(set.calls(), 1);
+  } finally {
+    conn.close();
+  }
+  // A channel not yet connected: the cancelled call ends at once and is never sent.
+  const ch = new H2Channel(address);
+  try {
+    const early = collectCall(ch, get, getBody("d"));
+    early.cancel(GRPC.CANCELLED, "cancelled before connecting");
+    assert.equal((await early.done).message, "cancelled before connecting");
+    await ch.ready();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(early.calls(), 1);
+    assert.equal(stalled.length, 1); // the cancelled call never reached the server
+    // Connected: the channel's canceller is the connection's.
+    const later = collectCall(ch, get, getBody("e"));
+    for (let i = 0; i < 100 && stalled.length === 1; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    later.cancel(GRPC.CANCELLED, "bye");
+    assert.equal((await later.done).status, GRPC.CANCELLED);
+  } finally {
+    ch.close();
+    server.forceShutdown();
+  }
+});
+
+Deno.test("h2: a server on a Unix socket", GRPC_TEST, async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/plugin.sock`;
+  const { server } = await stallingServer({}, `unix:${path}`);
+  try {
+    const conn = await H2Connection.connect(`unix:${path}`);
+    const set = requestHeaders(
+      "localhost",
+      serviceDefinition(SERVICE_NAMES.keyvalueBasic).Set.path,
+    );
+    assert.equal((await collectCall(conn, set, getBody("a")).done).status, GRPC.OK);
+    conn.close();
+    await assert.rejects(
+      () => H2Connection.connect(`unix:${dir}/missing.sock`, 1000),
+      /cannot connect to unix:.*missing\.sock/,
+    );
+  } finally {
+    server.forceShutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
