@@ -96,6 +96,38 @@ type StreamMethod = (req: unknown, md: Metadata, opts: { deadline: number }) =>
   & { cancel(): void; pause(): void; resume(): void };
 
 /**
+ * Decodes the one response message of a forwarded unary call from the
+ * response body (gRPC length-prefixed, uncompressed); throws an INTERNAL
+ * `StatusError` naming the plugin when the body is not that.
+ *
+ * @example
+ * ```ts
+ * import { decodeResponse } from "./plugin.ts";
+ * const method = { path: "/x.Y/Z", responseDeserialize: (b: Uint8Array) => ({ size: b.length }) };
+ * console.log(decodeResponse(method, new Uint8Array([0, 0, 0, 0, 2, 8, 1]), "redis")); // { size: 2 }
+ * ```
+ */
+export function decodeResponse(
+  method: Pick<UnaryMethod, "path" | "responseDeserialize">,
+  data: Uint8Array | undefined,
+  plugin: string,
+): unknown {
+  const bad = (why: string) =>
+    new StatusError(status.INTERNAL, `plugin ${plugin} sent a bad response: ${why}`);
+  if (data === undefined || data.length < 5) throw bad("no response message");
+  if (data[0] !== 0) throw bad("a compressed message, which was not asked for");
+  const length = new DataView(data.buffer, data.byteOffset).getUint32(1);
+  if (data.length < 5 + length) {
+    throw bad(`a message cut short (${data.length - 5} of ${length} bytes)`);
+  }
+  try {
+    return method.responseDeserialize(data.subarray(5, 5 + length));
+  } catch (err) {
+    throw bad(`the ${method.path} response does not decode (${(err as Error).message})`);
+  }
+}
+
+/**
  * The namespace's backend, forwarding to its plugin process.
  *
  * @example
@@ -212,16 +244,11 @@ export class PluginBackend implements Backend {
           clearTimeout(timer);
           call.off("cancelled", cancelled);
           if (code !== status.OK) return reject(this.#map(code, details, ownTimeout, transport));
-          const response = data !== undefined && data.length >= 5
-            ? method.responseDeserialize(
-              data.subarray(5, 5 + new DataView(data.buffer, data.byteOffset).getUint32(1)),
-            )
-            : undefined;
-          if (response === undefined) {
-            reject(
-              new StatusError(status.INTERNAL, `plugin ${this.kind} sent no response message`),
-            );
-          } else resolve(response);
+          try {
+            resolve(decodeResponse(method, data, this.kind));
+          } catch (err) {
+            reject(err);
+          }
         }, true);
       });
     };
