@@ -344,6 +344,7 @@ async function main(): Promise<number> {
     kafka: {
       ratios_vs_kafkajs: kafkaRatios,
       fixed_rate: kafka.fixed,
+      cpu_at_fixed_rate: kafka.fixedCpu,
       fixed_rate_baseline: kafka.fixedBaseline,
       max_throughput: kafka.max,
       max_throughput_baseline: kafka.maxBaseline,
@@ -436,6 +437,10 @@ async function main(): Promise<number> {
     } |`,
     `| publish at fixed 1,000 msg/s: p99 ms | ${kafka.fixed.latency_ms.p99} | ${kafka.fixedBaseline.latency_ms.p99} | ${kafkaRatios.fixed_p99_vs_kafkajs} |`,
     `| max publish throughput, 64 in flight (msg/s) | ${kafka.max.throughput_rps} | ${kafka.maxBaseline.throughput_rps} | ${kafkaRatios.max_throughput_vs_kafkajs} |`,
+    "",
+    `CPU per message at the fixed 1,000 msg/s: proxy ${kafka.fixedCpu.proxy_us_per_msg} µs, kafka plugin ${kafka.fixedCpu.plugin_us_per_msg} µs, broker (JVM) ${kafka.fixedCpu.broker_us_per_msg} µs; all CPUs ${
+      Math.round(kafka.fixedCpu.machine_busy * 100)
+    }% busy (load tester and system included). The tail latency follows the machine's spare CPU.`,
     "",
     "| publish-to-delivery | rate msg/s | delivered | p50 ms | p90 ms | p99 ms | max ms |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",

@@ -20,13 +20,24 @@ import { connect, unary } from "../../proto/client.ts";
 import type { Message__Output } from "../../proto/gen/prism/interfaces/pubsub/Message.ts";
 import { startKafka } from "../kafka/broker.ts";
 import { percentiles, type ScenarioReport } from "./report.ts";
-import { spawnProxy } from "./server.ts";
+import { childPids, cpuMicros, machineCpu, spawnProxy } from "./server.ts";
 import { runLoad } from "./load.ts";
+
+/** CPU used per published message during the fixed-rate run, by process. */
+export interface PublishCpu {
+  proxy_us_per_msg: number;
+  plugin_us_per_msg: number;
+  broker_us_per_msg: number;
+  /** Share of all CPUs busy (any process) during the run, 0..1. */
+  machine_busy: number;
+}
 
 /** What the Kafka benchmarks found. */
 export interface KafkaBenchResults {
   scenarios: ScenarioReport[];
   fixed: ScenarioReport;
+  /** Where the CPU went at the fixed rate: the machine's budget is what bounds the tail. */
+  fixedCpu: PublishCpu;
   fixedBaseline: ScenarioReport;
   max: ScenarioReport;
   maxBaseline: ScenarioReport;
@@ -198,10 +209,27 @@ export async function kafkaBench(
       [...publish, "--concurrency", "64", "--duration", options.quick ? "3s" : "8s"],
       "warm-up",
     );
+    const [plugin] = await childPids(proxy.pid);
+    const pids = [proxy.pid, plugin, broker.pid];
+    const cpu0 = await Promise.all(pids.map(cpuMicros));
+    const machine0 = await machineCpu();
     const fixed = await runLoad(
       [...publish, "--rps", "1000", "--concurrency", "64", "--duration", d, "--warmup", w],
       "proxy → kafka plugin → Kafka (fixed 1,000/s)",
     );
+    const cpu1 = await Promise.all(pids.map(cpuMicros));
+    const machine1 = await machineCpu();
+    // Warm-up included: every message sent in the run, at the same rate.
+    const sent = fixed.throughput_rps * (options.durationS + options.warmupS);
+    const perMsg = (i: number) => Math.round((cpu1[i] - cpu0[i]) / sent);
+    const fixedCpu: PublishCpu = {
+      proxy_us_per_msg: perMsg(0),
+      plugin_us_per_msg: perMsg(1),
+      broker_us_per_msg: perMsg(2),
+      machine_busy: Math.round(
+        (machine1.busy - machine0.busy) / (machine1.total - machine0.total) * 100,
+      ) / 100,
+    };
     const max = await runLoad(
       [...publish, "--concurrency", "64", "--connections", "2", "--duration", d, "--warmup", w],
       "proxy → kafka plugin → Kafka (max)",
@@ -227,6 +255,7 @@ export async function kafkaBench(
         maxBaseline,
       ],
       fixed,
+      fixedCpu,
       fixedBaseline,
       max,
       maxBaseline,

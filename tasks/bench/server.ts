@@ -28,6 +28,20 @@ export async function cpuMicros(pid: number): Promise<number> {
   return ticks * (1e6 / CLOCK_TICKS);
 }
 
+/** The pids of a process's children (Linux /proc). */
+export async function childPids(pid: number): Promise<number[]> {
+  const text = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`);
+  return text.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** The machine's CPU time so far: busy and total jiffies over all CPUs (Linux /proc/stat). */
+export async function machineCpu(): Promise<{ busy: number; total: number }> {
+  const line = (await Deno.readTextFile("/proc/stat")).split("\n")[0];
+  const t = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = t.reduce((a, b) => a + b, 0);
+  return { busy: total - t[3] - (t[4] ?? 0), total }; // minus idle and iowait
+}
+
 /** Kernel clock ticks per second (USER_HZ), 100 on Linux. */
 const CLOCK_TICKS = 100;
 
