@@ -160,7 +160,7 @@ Deno.test({
   const redis = await startRedis();
   const h = await startTestProxy(
     `namespaces: [{ name: cache, backend: redis, config: { url: "${redis.url}" } }, { name: default, backend: memstore }]`,
-    { pluginCallTimeoutMs: 400 },
+    { pluginCallTimeoutMs: 1500 },
   );
   const kv = h.clients.keyvalue;
   const pid = h.proxy.namespaces()[0].plugin!.pid!;
@@ -176,22 +176,23 @@ Deno.test({
     const took = performance.now() - t0;
     assert.ok(took >= 250 && took < 1500, `ended after ${Math.round(took)} ms`);
     // The proxy let go of the call too (its own timer, not only the client's).
-    for (let i = 0; i < 50 && h.proxy.router.inFlight > 0; i++) await sleep(10);
+    for (let i = 0; i < 100 && h.proxy.router.inFlight > 0; i++) await sleep(10);
     assert.equal(h.proxy.router.inFlight, 0);
     // No client deadline: the proxy's bound ends the call with UNAVAILABLE, naming the plugin.
     const t1 = performance.now();
     await assertStatus(
       unary(kv, "Get", { namespace: "cache", key: "k" }),
       status.UNAVAILABLE,
-      `plugin redis of namespace "cache" did not answer within 0.4 s`,
+      `plugin redis of namespace "cache" did not answer within 1.5 s`,
     );
-    assert.ok(performance.now() - t1 >= 350, "bounded by the proxy's call timeout");
+    assert.ok(performance.now() - t1 >= 1400, "bounded by the proxy's call timeout");
     // A client that cancels: the proxy lets go of the call at once.
     const call = kv.Get({ namespace: "cache", key: "k" }, () => {});
-    for (let i = 0; i < 100 && h.proxy.router.inFlight === 0; i++) await sleep(5);
+    for (let i = 0; i < 200 && h.proxy.router.inFlight === 0; i++) await sleep(5);
     assert.equal(h.proxy.router.inFlight, 1);
     call.cancel();
-    for (let i = 0; i < 50 && h.proxy.router.inFlight > 0; i++) await sleep(10);
+    // Within 1 s, well before the 1.5 s bound would end it anyway.
+    for (let i = 0; i < 100 && h.proxy.router.inFlight > 0; i++) await sleep(10);
     assert.equal(h.proxy.router.inFlight, 0, "cancelled call still in flight in the proxy");
     // Other namespaces are unaffected meanwhile.
     await unary(kv, "Set", { namespace: "default", key: "m", value: bytes("v") });
