@@ -43,6 +43,25 @@ export const SERVICE_NAMES = {
   reflectionAlpha: "grpc.reflection.v1alpha.ServerReflection",
 } as const;
 
+/**
+ * Each data service's method-path prefix (`/<service>/`): a method's path,
+ * as gRPC routes it, is the prefix followed by the method name.
+ *
+ * @example
+ * ```ts
+ * import { SERVICE_PATHS } from "./definitions.ts";
+ * console.log(`${SERVICE_PATHS.keyvalueBasic}Get`); // "/prism.interfaces.keyvalue.KeyValueBasicInterface/Get"
+ * ```
+ */
+export const SERVICE_PATHS = {
+  keyvalueBasic: `/${SERVICE_NAMES.keyvalueBasic}/`,
+  keyvalueScan: `/${SERVICE_NAMES.keyvalueScan}/`,
+  keyvalueTtl: `/${SERVICE_NAMES.keyvalueTtl}/`,
+  list: `/${SERVICE_NAMES.list}/`,
+  pubsub: `/${SERVICE_NAMES.pubsub}/`,
+  stream: `/${SERVICE_NAMES.stream}/`,
+} as const;
+
 /** A fully qualified service name of Prism.
  *
  * @example

@@ -19,7 +19,7 @@ import {
   type ServerWritableStream,
   status,
 } from "@grpc/grpc-js";
-import { SERVICE_NAMES } from "../../proto/definitions.ts";
+import { SERVICE_PATHS } from "../../proto/definitions.ts";
 import { StatusError } from "../../proto/status.ts";
 import type { Logger } from "../../proxy/log/logger.ts";
 import type { CallContext } from "../sdk/interceptors.ts";
@@ -34,8 +34,7 @@ import { Publisher } from "./publisher.ts";
 import { headersToMetadata, timestampOf, valueOf } from "./records.ts";
 import { messageId, TopicNames } from "./topics.ts";
 
-const PUBSUB = `/${SERVICE_NAMES.pubsub}/`;
-const STREAM = `/${SERVICE_NAMES.stream}/`;
+const { pubsub: PUBSUB, stream: STREAM } = SERVICE_PATHS;
 
 /** The response header that carries the subscriber id (chosen by the server when the request left it empty).
  *

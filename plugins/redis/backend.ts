@@ -23,7 +23,7 @@
  * @module
  */
 import { status } from "@grpc/grpc-js";
-import { SERVICE_NAMES } from "../../proto/definitions.ts";
+import { SERVICE_PATHS } from "../../proto/definitions.ts";
 import { StatusError } from "../../proto/status.ts";
 import type { SetRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/SetRequest.ts";
 import type { ExpireRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/ExpireRequest.ts";
@@ -38,10 +38,7 @@ import { isReply, isRetryableRedisError } from "./errors.ts";
 import { KeySpace } from "./keys.ts";
 import { countKeys, scanEntries } from "./scan.ts";
 
-const KV = `/${SERVICE_NAMES.keyvalueBasic}/`;
-const SCAN = `/${SERVICE_NAMES.keyvalueScan}/`;
-const TTL = `/${SERVICE_NAMES.keyvalueTtl}/`;
-const LIST = `/${SERVICE_NAMES.list}/`;
+const { keyvalueBasic: KV, keyvalueScan: SCAN, keyvalueTtl: TTL, list: LIST } = SERVICE_PATHS;
 
 const EMPTY = new Uint8Array(0);
 const SET_OK = Object.freeze({ success: true });

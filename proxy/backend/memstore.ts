@@ -9,7 +9,7 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { ServerWritableStream } from "@grpc/grpc-js";
-import { SERVICE_NAMES, type ServiceName } from "../../proto/definitions.ts";
+import { SERVICE_NAMES, SERVICE_PATHS, type ServiceName } from "../../proto/definitions.ts";
 import type { SetRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/SetRequest.ts";
 import type { ExpireRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/ExpireRequest.ts";
 import type { ScanRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/ScanRequest.ts";
@@ -20,10 +20,7 @@ import { StatusError } from "../../proto/status.ts";
 import { MemStore, MemStoreError } from "../wasm_host/memstore.ts";
 import type { Backend, BackendHealth, StreamHandler, UnaryHandler } from "./backend.ts";
 
-const KV = `/${SERVICE_NAMES.keyvalueBasic}/`;
-const SCAN = `/${SERVICE_NAMES.keyvalueScan}/`;
-const TTL = `/${SERVICE_NAMES.keyvalueTtl}/`;
-const LIST = `/${SERVICE_NAMES.list}/`;
+const { keyvalueBasic: KV, keyvalueScan: SCAN, keyvalueTtl: TTL, list: LIST } = SERVICE_PATHS;
 
 const EMPTY = new Uint8Array(0);
 const SET_OK = Object.freeze({ success: true });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { SERVICE_PATHS } from "../../proto/definitions.ts";
 import type { Limits } from "../config/config.ts";
 
 interface Rule {
@@ -17,26 +18,30 @@ interface Rule {
   nonNegative?: string[];
 }
 
-const KV = "/prism.interfaces.keyvalue.";
-const LIST = "/prism.interfaces.list.ListBasicInterface/";
-const PUBSUB = "/prism.interfaces.pubsub.PubSubBasicInterface/";
-const STREAM = "/prism.interfaces.stream.StreamBasicInterface/";
+const {
+  keyvalueBasic: KV,
+  keyvalueScan: SCAN,
+  keyvalueTtl: TTL,
+  list: LIST,
+  pubsub: PUBSUB,
+  stream: STREAM,
+} = SERVICE_PATHS;
 
 const RULES: Record<string, Rule> = {
-  [`${KV}KeyValueBasicInterface/Set`]: {
+  [`${KV}Set`]: {
     keys: ["key"],
     values: ["value"],
     nonNegative: ["ttl_seconds"],
   },
-  [`${KV}KeyValueBasicInterface/Get`]: { keys: ["key"] },
-  [`${KV}KeyValueBasicInterface/Delete`]: { keys: ["key"] },
-  [`${KV}KeyValueBasicInterface/Exists`]: { keys: ["key"] },
-  [`${KV}KeyValueScanInterface/Scan`]: { prefixes: ["prefix"] },
-  [`${KV}KeyValueScanInterface/ScanKeys`]: { prefixes: ["prefix"] },
-  [`${KV}KeyValueScanInterface/Count`]: { prefixes: ["prefix"] },
-  [`${KV}KeyValueTTLInterface/Expire`]: { keys: ["key"], nonNegative: ["ttl_seconds"] },
-  [`${KV}KeyValueTTLInterface/GetTTL`]: { keys: ["key"] },
-  [`${KV}KeyValueTTLInterface/Persist`]: { keys: ["key"] },
+  [`${KV}Get`]: { keys: ["key"] },
+  [`${KV}Delete`]: { keys: ["key"] },
+  [`${KV}Exists`]: { keys: ["key"] },
+  [`${SCAN}Scan`]: { prefixes: ["prefix"] },
+  [`${SCAN}ScanKeys`]: { prefixes: ["prefix"] },
+  [`${SCAN}Count`]: { prefixes: ["prefix"] },
+  [`${TTL}Expire`]: { keys: ["key"], nonNegative: ["ttl_seconds"] },
+  [`${TTL}GetTTL`]: { keys: ["key"] },
+  [`${TTL}Persist`]: { keys: ["key"] },
   [`${LIST}PushLeft`]: { keys: ["list_key"], values: ["value"] },
   [`${LIST}PushRight`]: { keys: ["list_key"], values: ["value"] },
   [`${LIST}PopLeft`]: { keys: ["list_key"] },
