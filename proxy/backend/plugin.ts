@@ -201,6 +201,7 @@ export class PluginBackend implements Backend {
     return new StatusError(code, details);
   }
 
+  /** A forwarded call's deadline (the client's, bounded unless long-lived) and request id. */
   #forward(
     call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
     longLived = false,
@@ -209,9 +210,7 @@ export class PluginBackend implements Backend {
     const deadline = longLived
       ? clientDeadline
       : Math.min(clientDeadline, Date.now() + this.#callTimeoutMs);
-    const md = new Metadata();
-    md.set("x-request-id", requestId(call.metadata));
-    return { deadline, md, ownTimeout: deadline !== clientDeadline };
+    return { deadline, ownTimeout: deadline !== clientDeadline, id: requestId(call.metadata) };
   }
 
   #forwardUnary(method: UnaryMethod): UnaryHandler {
@@ -220,17 +219,9 @@ export class PluginBackend implements Backend {
     return (request, call) => {
       const channel = this.process.channel;
       if (!channel) throw new StatusError(status.UNAVAILABLE, this.process.unavailableReason());
-      const clientDeadline = deadlineMs(call.getDeadline());
-      const now = Date.now();
-      const ownTimeout = clientDeadline - now > this.#callTimeoutMs;
-      const timeoutMs = Math.max(
-        1,
-        Math.ceil(ownTimeout ? this.#callTimeoutMs : clientDeadline - now),
-      );
-      const headers = callHeaders(base, [
-        ["grpc-timeout", `${timeoutMs}m`],
-        ["x-request-id", requestId(call.metadata)],
-      ]);
+      const { deadline, ownTimeout, id } = this.#forward(call);
+      const timeoutMs = Math.max(1, Math.ceil(deadline - Date.now()));
+      const headers = callHeaders(base, [["grpc-timeout", `${timeoutMs}m`], ["x-request-id", id]]);
       const body = grpcFrame(method.requestSerialize(request));
       return new Promise((resolve, reject) => {
         // The plugin enforces the deadline it was sent; this bounds a plugin that hangs.
@@ -260,7 +251,9 @@ export class PluginBackend implements Backend {
     const longLived = LONG_LIVED_METHODS.has(path);
     return (request, call) => {
       const client = this.#client(key);
-      const { deadline, md, ownTimeout } = this.#forward(call, longLived);
+      const { deadline, ownTimeout, id } = this.#forward(call, longLived);
+      const md = new Metadata();
+      md.set("x-request-id", id);
       return new Promise<void>((resolve, reject) => {
         const upstream = (client as unknown as Record<string, StreamMethod>)[method].call(
           client,
