@@ -74,8 +74,11 @@ function clientClass(name: ServiceName): Constructor {
  * c.close();
  * ```
  */
-export function connect(address: string, options: ChannelOptions = {}): PrismClients {
-  const creds = credentials.createInsecure();
+export function connect(
+  address: string,
+  options: ChannelOptions = {},
+  creds: ChannelCredentials = credentials.createInsecure(),
+): PrismClients {
   const keyvalue = new (clientClass(SERVICE_NAMES.keyvalueBasic))(address, creds, options);
   const shared = { ...options, channelOverride: keyvalue.getChannel() };
   const make = <T>(name: ServiceName) => new (clientClass(name))(address, creds, shared) as T;

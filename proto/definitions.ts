@@ -13,7 +13,6 @@
  *
  * @module
  */
-import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import protobuf from "protobufjs/light.js";
 import { DESCRIPTOR_JSON } from "./gen/descriptor_json.ts";
@@ -105,6 +104,83 @@ export const LONG_LIVED_METHODS: ReadonlySet<string> = new Set([
   `/${SERVICE_NAMES.pubsub}/Subscribe`,
 ]);
 
+/**
+ * One method of a service: its path, whether it streams, and the codecs of
+ * its messages (the shape `@grpc/grpc-js` clients also take).
+ *
+ * @example
+ * ```ts
+ * import { serviceDefinition } from "./definitions.ts";
+ * const get = serviceDefinition("prism.interfaces.keyvalue.KeyValueBasicInterface").Get;
+ * console.log(get.path, get.responseStream); // "/prism.interfaces.keyvalue.KeyValueBasicInterface/Get" false
+ * ```
+ */
+export interface MethodDefinition<Req = unknown, Res = unknown> {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestSerialize(value: Req): Buffer;
+  requestDeserialize(bytes: Uint8Array): Req;
+  responseSerialize(value: Res): Buffer;
+  responseDeserialize(bytes: Uint8Array): Res;
+  originalName?: string;
+}
+
+/**
+ * A service's methods by name.
+ *
+ * @example
+ * ```ts
+ * import { serviceDefinition, type ServiceDefinition } from "./definitions.ts";
+ * const def: ServiceDefinition = serviceDefinition("grpc.health.v1.Health");
+ * console.log(Object.keys(def)); // ["Check", "Watch"]
+ * ```
+ */
+export type ServiceDefinition = Record<string, MethodDefinition>;
+
+/**
+ * A top-level field of a message: its number and its protobuf type name
+ * (`string`, `bytes`, `int64`, a message's name, ...).
+ *
+ * @example
+ * ```ts
+ * import type { FieldInfo } from "./definitions.ts";
+ * const key: FieldInfo = { id: 2, type: "string", repeated: false, map: false };
+ * console.log(key.id);
+ * ```
+ */
+export interface FieldInfo {
+  id: number;
+  type: string;
+  repeated: boolean;
+  map: boolean;
+}
+
+/**
+ * The fields of a method's request message by name (for reading requests
+ * on the wire, `wire.ts`).
+ *
+ * @example
+ * ```ts
+ * import { requestFields } from "./definitions.ts";
+ * const f = requestFields("/prism.interfaces.keyvalue.KeyValueBasicInterface/Set");
+ * console.log(f.key.id, f.value.type, f.ttl_seconds.type); // 2 "bytes" "int64"
+ * ```
+ */
+export function requestFields(path: string): Record<string, FieldInfo> {
+  const [, service, method] = path.split("/");
+  const svc = loadRoot().lookup(service);
+  if (!(svc instanceof protobuf.Service) || !svc.methods[method]) {
+    throw new Error(`Cannot find method '${path}' in the embedded descriptors`);
+  }
+  const type = svc.methods[method].resolvedRequestType!;
+  const out: Record<string, FieldInfo> = {};
+  for (const f of type.fieldsArray) {
+    out[f.name] = { id: f.id, type: f.type, repeated: f.repeated, map: f.map };
+  }
+  return out;
+}
+
 let root: protobuf.Root | undefined;
 
 function loadRoot(): protobuf.Root {
@@ -131,8 +207,16 @@ function serializer(type: protobuf.Type): (value: unknown) => Buffer {
   };
 }
 
-function deserializer(type: protobuf.Type): (bytes: Buffer) => unknown {
-  return (bytes) => type.toObject(type.decode(bytes), CONVERSION);
+function deserializer(type: protobuf.Type): (bytes: Uint8Array) => unknown {
+  // Decoded from a Buffer, `bytes` fields are Buffers (views of the input), which
+  // Node-style libraries (ioredis, kafkajs) take as binary rather than as text.
+  return (bytes) =>
+    type.toObject(
+      type.decode(
+        Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+      ),
+      CONVERSION,
+    );
 }
 
 const services = new Map<string, ServiceDefinition>();
@@ -198,11 +282,11 @@ export function serviceDefinition(name: ServiceName): ServiceDefinition {
   if (!(service instanceof protobuf.Service)) {
     throw new Error(`Cannot find service '${name}' in the embedded descriptors`);
   }
-  const methods: Record<string, MethodDefinition<unknown, unknown>> = {};
+  const methods: ServiceDefinition = {};
   for (const method of service.methodsArray) {
     const req = method.resolvedRequestType!;
     const res = method.resolvedResponseType!;
-    const m: MethodDefinition<unknown, unknown> = {
+    const m: MethodDefinition = {
       path: `/${name}/${method.name}`,
       requestStream: method.requestStream === true,
       responseStream: method.responseStream === true,

@@ -1,15 +1,16 @@
 /**
- * The proxy server: one grpc-js server on the listen address that carries the
- * router's data services, `grpc.health.v1.Health` (overall and per
- * namespace) and gRPC server reflection, with graceful shutdown.
+ * The proxy server: one gRPC server (the project's own, `proto/transport/`)
+ * on the listen address — plaintext h2c, or TLS when configured — that
+ * carries the router's data services, `grpc.health.v1.Health` (overall and
+ * per namespace) and gRPC server reflection, with graceful shutdown.
  *
  * @module
  */
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { GrpcServer } from "../proto/transport/grpc_server.ts";
 import type { Backend, BackendHealth } from "./backend/backend.ts";
 import { PluginBackend } from "./backend/plugin.ts";
 import { type BackendContext, createBackend } from "./backend/factory.ts";
-import { parseListen, type ProxyConfig } from "./config/config.ts";
+import { ConfigError, parseListen, type ProxyConfig } from "./config/config.ts";
 import { HealthService } from "./health/health.ts";
 import { Logger } from "./log/logger.ts";
 import { addReflection } from "./reflection/reflection.ts";
@@ -60,7 +61,7 @@ export class Proxy {
   readonly port: number;
   /** The bound `host:port`. */
   readonly address: string;
-  readonly #server: Server;
+  readonly #server: GrpcServer;
   readonly #router: Router;
   readonly #backends: Map<string, Backend>;
   readonly #health: HealthService;
@@ -70,7 +71,7 @@ export class Proxy {
   #shutdown: Promise<{ drained: number; aborted: number }> | undefined;
 
   private constructor(
-    server: Server,
+    server: GrpcServer,
     router: Router,
     backends: Map<string, Backend>,
     health: HealthService,
@@ -130,9 +131,16 @@ export class Proxy {
       4 * 1024 * 1024,
       config.limits.max_value_bytes + config.limits.max_key_bytes + MESSAGE_OVERHEAD,
     );
-    const server = new Server({
-      "grpc.max_receive_message_length": maxMessage,
-      "grpc.max_send_message_length": maxMessage,
+    const transportLog = log.child({ component: "transport" });
+    const server = new GrpcServer({
+      maxReceiveMessageBytes: maxMessage,
+      onError: (err, method) => transportLog.error("handler failed", { method, error: err }),
+      onConnectionError: (peer, code, reason) =>
+        transportLog.warn("closed a client connection for a protocol error", {
+          peer,
+          code,
+          reason,
+        }),
     });
     const router = new Router(backends, config.limits, log);
     router.addTo(server);
@@ -141,19 +149,21 @@ export class Proxy {
     health.addTo(server);
     addReflection(server);
 
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(
-        `${listen.host}:${listen.port}`,
-        ServerCredentials.createInsecure(),
-        (err, port) => err ? reject(err) : resolve(port),
-      );
-    }).catch(async (err) => {
+    let port: number;
+    try {
+      const tls = config.tls ? await readTls(config.tls) : undefined;
+      const host = listen.host.replace(/^\[(.*)\]$/, "$1");
+      const addr = await server.listen({ hostname: host, port: listen.port, tls });
+      port = (addr as Deno.NetAddr).port;
+    } catch (err) {
       await Promise.allSettled([...backends.values()].map((b) => b.close()));
-      throw new Error(`Cannot listen on ${listen.host}:${listen.port}: ${err.message}`);
-    });
+      if (err instanceof ConfigError) throw err;
+      throw new Error(`Cannot listen on ${listen.host}:${listen.port}: ${(err as Error).message}`);
+    }
     const address = `${listen.host}:${port}`;
     log.info("listening", {
       address,
+      tls: config.tls !== undefined,
       namespaces: config.namespaces.map((n) => `${n.name}=${n.backend}`),
       startup_ms: Math.round(performance.now() - t0),
       since_process_start_ms: Math.round(performance.now()),
@@ -215,16 +225,8 @@ export class Proxy {
       this.#health.set("", "NOT_SERVING");
       for (const name of this.#backends.keys()) this.#health.set(name, "NOT_SERVING");
       const result = await this.#router.drain(this.#drainMs);
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          this.#server.forceShutdown();
-          resolve();
-        }, 1000);
-        this.#server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      // Calls are over: GOAWAY to every connection, closed within a second.
+      await this.#server.drain(1000);
       this.#health.close();
       await Promise.allSettled([...this.#backends.values()].map((b) => b.close()));
       this.#log.info("stopped", result);
@@ -232,4 +234,22 @@ export class Proxy {
     })();
     return this.#shutdown;
   }
+}
+
+/** Reads the client port's certificate chain and key; a missing file is a config error (exit 2). */
+async function readTls(tls: { cert_file: string; key_file: string }) {
+  const read = async (file: string, key: string) => {
+    try {
+      return await Deno.readTextFile(file);
+    } catch (err) {
+      throw new ConfigError(
+        `tls.${key}: cannot read "${file}": ${(err as Error).message}`,
+        `tls.${key}`,
+      );
+    }
+  };
+  return {
+    cert: await read(tls.cert_file, "cert_file"),
+    key: await read(tls.key_file, "key_file"),
+  };
 }

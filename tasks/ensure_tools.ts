@@ -12,7 +12,14 @@
  *   the redis plugin's tests run a real Redis (`tests/_redis.ts`).
  *
  * - `ghz` (pinned) with `go install`: the load tester's cross-check
- *   (`tests/load_ghz_test.ts`); skipped with a message where Go is missing.
+ *   (`tests/load_ghz_test.ts`) and the interop tests; skipped with a message
+ *   where Go is missing.
+ *
+ * - `h2spec` (pinned) with `go install`: the HTTP/2 conformance suite run
+ *   against the proxy and a plugin (`tests/h2spec_test.ts`).
+ *
+ * - Python's `grpcio` (pinned) with pip: an independent gRPC client for the
+ *   interop tests (`tests/interop_test.ts`); skipped where Python is missing.
  *
  * - `chromium` (Debian's chromium) with apt-get when running as root: the
  *   load tester's HTML report is opened headless (`tests/load_html_test.ts`).
@@ -36,7 +43,49 @@ import { ensureKafka, KAFKA_VERSION } from "./kafka/broker.ts";
 export const GO_TOOLS = {
   grpcurl: "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3",
   ghz: "github.com/bojand/ghz/cmd/ghz@v0.121.0",
+  h2spec: "github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible",
 } as const;
+
+/** Python packages the tests use (pip), pinned. */
+export const PYTHON_PACKAGES = { grpc: "grpcio==1.85.3" } as const;
+
+/**
+ * Installs a pinned Python package unless `import <module>` already works;
+ * false when Python or pip is missing.
+ */
+export async function ensurePythonPackage(module: keyof typeof PYTHON_PACKAGES): Promise<boolean> {
+  const python = await findExecutable("python3");
+  if (!python) {
+    console.log(`${PYTHON_PACKAGES[module]}: Python is missing; tests that need it are skipped`);
+    return false;
+  }
+  const probe = await new Deno.Command(python, {
+    args: ["-c", `import ${module}`],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  if (probe.success) return true;
+  console.log(`${PYTHON_PACKAGES[module]}: installing with pip ...`);
+  const out = await new Deno.Command(python, {
+    args: [
+      "-m",
+      "pip",
+      "install",
+      "--quiet",
+      "--disable-pip-version-check",
+      PYTHON_PACKAGES[module],
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) {
+    console.log(
+      `${PYTHON_PACKAGES[module]}: pip exited ${out.code}; tests that need it are skipped`,
+    );
+    return false;
+  }
+  return true;
+}
 
 /** Installs a pinned Go tool unless it is already there; false when Go is missing. */
 export async function ensureGoTool(name: keyof typeof GO_TOOLS): Promise<boolean> {
@@ -105,6 +154,9 @@ export async function ensureDebianTool(binary: keyof typeof DEBIAN_TOOLS): Promi
 
 if (import.meta.main) {
   for (const name of Object.keys(GO_TOOLS) as (keyof typeof GO_TOOLS)[]) await ensureGoTool(name);
+  for (const name of Object.keys(PYTHON_PACKAGES) as (keyof typeof PYTHON_PACKAGES)[]) {
+    await ensurePythonPackage(name);
+  }
   for (const name of Object.keys(DEBIAN_TOOLS) as (keyof typeof DEBIAN_TOOLS)[]) {
     await ensureDebianTool(name);
   }

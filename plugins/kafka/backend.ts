@@ -13,14 +13,9 @@
  *
  * @module
  */
-import {
-  Metadata,
-  type Metadata as GrpcMetadata,
-  type ServerWritableStream,
-  status,
-} from "@grpc/grpc-js";
 import { SERVICE_PATHS } from "../../proto/definitions.ts";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
+import type { ServerWriter } from "../../proto/transport/grpc_server.ts";
 import type { Logger } from "../../proxy/log/logger.ts";
 import type { CallContext } from "../sdk/interceptors.ts";
 import type { StreamHandler, UnaryHandler } from "../sdk/plugin.ts";
@@ -89,17 +84,14 @@ function notNegative(op: string, field: string, value: number): void {
 }
 
 /** Resolves when the raw call can take more, or is over. */
-function drainOf(call: ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+function drainOf(call: ServerWriter<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || call.cancelled) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
-      call.off("drain", done);
-      call.off("close", done);
       signal.removeEventListener("abort", done);
       resolve();
     };
-    if (signal.aborted || call.destroyed) return resolve();
-    call.on("drain", done);
-    call.on("close", done);
+    call.drain().then(done);
     signal.addEventListener("abort", done);
   });
 }
@@ -206,7 +198,7 @@ export class KafkaBackend {
         `Cannot subscribe to "${req.topic}" as subscriber "${id}" is already subscribed to it (Unsubscribe it, or use another subscriber_id)`,
       );
     }
-    const call = ctx.call as ServerWritableStream<unknown, unknown>;
+    const call = ctx.call as ServerWriter<unknown>;
     const { promise: over, resolve: ended, reject: failed } = Promise.withResolvers<void>();
     const sub: Subscriber = { id, topic, end: () => ended() };
     this.subscribers.set(key, sub);
@@ -222,7 +214,7 @@ export class KafkaBackend {
         topic,
         start: new Map(offsets.map((o) => [o.partition, o.high])),
         deliver: (partition, message): Delivery => {
-          if (call.destroyed || call.cancelled) return "done";
+          if (call.cancelled) return "done";
           const written = call.write({
             topic: req.topic,
             payload: valueOf(message),
@@ -238,18 +230,16 @@ export class KafkaBackend {
       sub.consumer = consumer;
       if (ctx.signal.aborted) return;
       await consumer.start();
-      const md: GrpcMetadata = new Metadata();
-      md.set(SUBSCRIBER_ID_HEADER, id);
-      call.sendMetadata(md);
+      call.sendHeaders({ [SUBSCRIBER_ID_HEADER]: id });
       log.debug("subscribed", { group: consumer.groupId, offsets: offsets.map(String) });
       const onAbort = () => ended();
       ctx.signal.addEventListener("abort", onAbort, { once: true });
-      call.once("close", onAbort);
+      const offCancel = call.onCancel(onAbort);
       try {
         await over;
       } finally {
         ctx.signal.removeEventListener("abort", onAbort);
-        call.off("close", onAbort);
+        offCancel();
       }
     } finally {
       this.subscribers.delete(key);
@@ -270,7 +260,7 @@ export class KafkaBackend {
       end = start + BigInt(req.max_messages);
     }
     if (start >= end) return;
-    const call = ctx.call as ServerWritableStream<unknown, unknown>;
+    const call = ctx.call as ServerWriter<unknown>;
     const { promise: done, resolve: finished, reject: failed } = Promise.withResolvers<void>();
     const consumer = new PositionedConsumer({
       client: this.client,
@@ -279,7 +269,7 @@ export class KafkaBackend {
       start: new Map([[0, start]]),
       deliver: (_partition, message): Delivery => {
         const offset = BigInt(message.offset);
-        if (offset >= end || call.destroyed || call.cancelled) {
+        if (offset >= end || call.cancelled) {
           finished();
           return "done";
         }

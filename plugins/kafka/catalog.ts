@@ -10,8 +10,7 @@
  *
  * @module
  */
-import { status } from "@grpc/grpc-js";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 import type { CallContext } from "../sdk/interceptors.ts";
 import type { ResiliencePolicy } from "../sdk/resilience.ts";
 import type { KafkaClient } from "./client.ts";

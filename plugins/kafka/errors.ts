@@ -12,8 +12,7 @@
  *
  * @module
  */
-import { status } from "@grpc/grpc-js";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 import type { ErrorMapper } from "../sdk/errors.ts";
 
 const UNAVAILABLE_NAMES = new Set([

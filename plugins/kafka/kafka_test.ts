@@ -4,7 +4,7 @@
  * straight on the plugin's port, backpressure, plugin-specific errors, and
  * an unreachable cluster.
  */
-import { status } from "@grpc/grpc-js";
+import { status } from "../../proto/status.ts";
 import { unary } from "../../proto/client.ts";
 import { SERVICE_NAMES } from "../../proto/definitions.ts";
 import { assert, assertStatus, bytes, sleep } from "../../tests/_assert.ts";

@@ -11,8 +11,7 @@
  *
  * @module
  */
-import { status } from "@grpc/grpc-js";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 
 /** The longest Kafka topic name.
  *

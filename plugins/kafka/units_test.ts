@@ -5,8 +5,7 @@
  * the conformance suites).
  */
 import assert from "node:assert/strict";
-import { status } from "@grpc/grpc-js";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 import { loadConfig, PluginConfigError } from "../sdk/config.ts";
 import { DEFAULT_BROKERS, KAFKA_SCHEMA, parseBroker } from "./config.ts";
 import { isKafkaUnavailable, mapKafkaError } from "./errors.ts";

@@ -115,6 +115,12 @@ export class RedisConnection {
     return this.client.status;
   }
 
+  /** Resolves when the connection is ready (at once when it is); never rejects. */
+  whenReady(): Promise<void> {
+    if (this.client.status === "ready") return Promise.resolve();
+    return new Promise((resolve) => this.client.once("ready", () => resolve()));
+  }
+
   /** Throws `UNAVAILABLE` at once unless the connection is ready. */
   ready(): void {
     if (this.client.status !== "ready") {

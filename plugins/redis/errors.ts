@@ -12,8 +12,7 @@
  *
  * @module
  */
-import { status } from "@grpc/grpc-js";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 import { isTransientError } from "../sdk/resilience.ts";
 
 const UNAVAILABLE_REPLIES = [

@@ -47,6 +47,7 @@ export const REDIS_PLUGIN: PluginDefinition<typeof REDIS_SCHEMA> = {
       unary: backend.unary(),
       streams: backend.streams(),
       healthChecks: redisHealthChecks(backend),
+      connected: () => backend.conn.whenReady(),
       mapError: mapRedisError,
       close: () => backend.close(Math.min(1000, config.command_timeout_ms)),
     };

@@ -3,7 +3,7 @@
  * isolation, glob escaping, scans, failures and recovery.
  */
 import assert from "node:assert/strict";
-import { status } from "@grpc/grpc-js";
+import { status, statusName } from "../../proto/status.ts";
 import { Redis } from "ioredis";
 import { collect, unary } from "../../proto/client.ts";
 import { startRedis, type TestRedis } from "../../tests/_redis.ts";
@@ -15,10 +15,14 @@ const deadline = (ms = 3000) => ({ deadline: Date.now() + ms });
 
 async function rejectsWith(p: Promise<unknown>, code: status, includes?: string) {
   const err = await p.then(
-    () => assert.fail(`expected ${status[code]}, the call succeeded`),
+    () => assert.fail(`expected ${statusName(code)}, the call succeeded`),
     (e) => e as { code: number; details: string },
   );
-  assert.equal(err.code, code, `expected ${status[code]}, got ${status[err.code]}: ${err.details}`);
+  assert.equal(
+    err.code,
+    code,
+    `expected ${statusName(code)}, got ${statusName(err.code)}: ${err.details}`,
+  );
   if (includes !== undefined) assert.ok(err.details.includes(includes), err.details);
   return err;
 }

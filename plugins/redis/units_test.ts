@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { status } from "@grpc/grpc-js";
+import { status } from "../../proto/status.ts";
 import { loadConfig } from "../sdk/config.ts";
 import { BackendUnavailableError } from "../sdk/errors.ts";
 import { DEFAULT_URL, parseRedisUrl, REDIS_SCHEMA } from "./config.ts";

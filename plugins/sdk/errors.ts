@@ -12,9 +12,8 @@
  *
  * @module
  */
-import { status } from "@grpc/grpc-js";
 import { BrokenCircuitError, IsolatedCircuitError, TaskCancelledError } from "cockatiel";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 
 /**
  * The backend cannot be reached or is not ready; the call fails with
@@ -109,8 +108,7 @@ export function isNetworkError(err: unknown): boolean {
  *
  * @example
  * ```ts
- * import { status } from "@grpc/grpc-js";
- * import { StatusError } from "../../proto/status.ts";
+ *  * import { StatusError } from "../../proto/status.ts";
  * import type { ErrorMapper } from "./errors.ts";
  * const mapper: ErrorMapper = (err) =>
  *   String(err).includes("WRONGTYPE") ? new StatusError(status.FAILED_PRECONDITION, "wrong type") : undefined;
@@ -125,8 +123,7 @@ export type ErrorMapper = (err: unknown) => StatusError | undefined;
  *
  * @example
  * ```ts
- * import { status } from "@grpc/grpc-js";
- * import { BackendUnavailableError, toStatusError } from "./errors.ts";
+ *  * import { BackendUnavailableError, toStatusError } from "./errors.ts";
  * const e = toStatusError(new BackendUnavailableError("redis is down"), "req-1");
  * console.log(e.code === status.UNAVAILABLE, e.message); // true "redis is down"
  * ```

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { status } from "@grpc/grpc-js";
 import { BrokenCircuitError, IsolatedCircuitError, TaskCancelledError } from "cockatiel";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 import {
   AttemptTimeoutError,
   BackendUnavailableError,

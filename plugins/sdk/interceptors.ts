@@ -15,10 +15,9 @@
  *
  * @module
  */
-import type { Metadata, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
-import { status } from "@grpc/grpc-js";
 import type { Logger } from "../../proxy/log/logger.ts";
-import { StatusError, statusName } from "../../proto/status.ts";
+import { status, StatusError, statusName } from "../../proto/status.ts";
+import type { CallMetadata, ServerCall, ServerWriter } from "../../proto/transport/grpc_server.ts";
 import { type ErrorMapper, toStatusError } from "./errors.ts";
 
 /** The metadata key that carries a call's request id.
@@ -36,31 +35,28 @@ export const REQUEST_ID_KEY = "x-request-id";
  *
  * @example
  * ```ts
- * import { Metadata } from "@grpc/grpc-js";
+ * import { CallMetadata } from "../../proto/transport/grpc_server.ts";
  * import { requestIdOf } from "./interceptors.ts";
- * const md = new Metadata();
- * md.set("x-request-id", "req-42");
+ * const md = new CallMetadata([["x-request-id", "req-42"]]);
  * console.log(requestIdOf(md)); // "req-42"
  * ```
  */
-export function requestIdOf(metadata: Metadata | undefined): string {
-  const v = metadata?.get(REQUEST_ID_KEY)[0];
-  if (typeof v === "string" && v !== "") return v.slice(0, 128);
+export function requestIdOf(metadata: CallMetadata | undefined): string {
+  const v = metadata?.get(REQUEST_ID_KEY);
+  if (v !== undefined && v !== "") return v.slice(0, 128);
   return crypto.randomUUID();
 }
 
-/** The grpc-js call object behind a context.
+/** The transport's call behind a context: a stream's has `write` and `drain`.
  *
  * @example
  * ```ts
  * import type { AnyServerCall } from "./interceptors.ts";
- * const peer = (call: AnyServerCall) => call.getPeer();
+ * const peer = (call: AnyServerCall) => call.peer;
  * console.log(typeof peer);
  * ```
  */
-export type AnyServerCall =
-  | ServerUnaryCall<unknown, unknown>
-  | ServerWritableStream<unknown, unknown>;
+export type AnyServerCall = ServerCall | ServerWriter<unknown>;
 
 /**
  * What an interceptor or handler knows about the call it serves.
@@ -80,12 +76,12 @@ export interface CallContext {
   /** The decoded request message. */
   readonly request: unknown;
   /** The call's metadata. */
-  readonly metadata: Metadata;
+  readonly metadata: CallMetadata;
   /** The call's deadline in ms since the epoch (Infinity: none). */
   readonly deadline: number;
   /** Aborted when the client cancels, or when a drain cuts the call off. */
   readonly signal: AbortSignal;
-  /** The grpc-js call. */
+  /** The transport's call. */
   readonly call: AnyServerCall;
   /** The plugin's logger with `method` and `request_id` bound. */
   readonly log: Logger;
@@ -94,28 +90,28 @@ export interface CallContext {
 }
 
 /**
- * Builds the context of a grpc-js call.
+ * Builds the context of a call.
  *
  * @example
  * ```ts ignore
  * import { createCallContext } from "./interceptors.ts";
- * const ctx = createCallContext(call, "/svc/Method", log, signal);
+ * const ctx = createCallContext(call, request, log, signal);
  * ```
  */
 export function createCallContext(
   call: AnyServerCall,
-  method: string,
+  request: unknown,
   log: Logger,
   signal: AbortSignal,
 ): CallContext {
-  const d = call.getDeadline();
-  const deadline = d instanceof Date ? d.getTime() : Number.isFinite(d) ? d : Infinity;
+  const deadline = call.deadline;
+  const method = call.method;
   const requestId = requestIdOf(call.metadata);
   let bound: Logger | undefined;
   return {
     method,
     requestId,
-    request: call.request,
+    request,
     metadata: call.metadata,
     deadline,
     signal,
@@ -175,11 +171,10 @@ export function compose(
  *
  * @example
  * ```ts
- * import { status } from "@grpc/grpc-js";
- * import { StatusError } from "../../proto/status.ts";
+ * import { status, StatusError } from "../../proto/status.ts";
  * import type { Authorizer } from "./interceptors.ts";
  * const tokenRequired: Authorizer = (ctx) => {
- *   if (ctx.metadata.get("authorization").length === 0) {
+ *   if (ctx.metadata.get("authorization") === undefined) {
  *     throw new StatusError(status.UNAUTHENTICATED, "missing authorization");
  *   }
  * };

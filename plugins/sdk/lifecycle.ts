@@ -24,8 +24,7 @@
  *
  * @module
  */
-import { status } from "@grpc/grpc-js";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 import type { Logger } from "../../proxy/log/logger.ts";
 import { serviceDefinition } from "../../proto/definitions.ts";
 import type { InitializeRequest__Output } from "../../proto/gen/prism/interfaces/lifecycle/InitializeRequest.ts";
@@ -48,6 +47,18 @@ import type { PluginDefinition, PluginInstance, UnaryHandler } from "./plugin.ts
  * ```
  */
 export type LifecycleState = "created" | "initialized" | "started" | "draining" | "stopped";
+
+/**
+ * How long `Start` waits for a backend's first connection before it starts
+ * without one.
+ *
+ * @example
+ * ```ts
+ * import { STARTUP_WAIT_MS } from "./lifecycle.ts";
+ * console.log(STARTUP_WAIT_MS); // 2000
+ * ```
+ */
+export const STARTUP_WAIT_MS = 2000;
 
 /** Default bound of a drain or stop whose `timeout_seconds` is 0, in milliseconds.
  *
@@ -293,8 +304,27 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
     };
   }
 
-  /** `Start`: data calls are served from now on. */
-  start(): Record<string, never> {
+  /**
+   * `Start`: data calls are served from now on, once the backend's first
+   * connection is up or after `waitMs` (default {@linkcode STARTUP_WAIT_MS})
+   * without it.
+   */
+  async start(waitMs = STARTUP_WAIT_MS): Promise<Record<string, never>> {
+    if (this.#state === "initialized" && this.#instance?.connected) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waited = await Promise.race([
+        this.#instance.connected().then(() => true, () => true),
+        new Promise<false>((r) => (timer = setTimeout(r, waitMs, false))),
+      ]);
+      clearTimeout(timer);
+      if (!waited) {
+        this.#log.warn("starting without a backend connection", { waited_ms: waitMs });
+      }
+    }
+    return this.#startNow();
+  }
+
+  #startNow(): Record<string, never> {
     if (this.#state === "started") return {};
     if (this.#state !== "initialized") {
       throw new StatusError(

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { status } from "@grpc/grpc-js";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 import { Logger } from "../../proxy/log/logger.ts";
 import { defineSchema } from "./config.ts";
 import { DEFAULT_TIMEOUT_MS, Lifecycle } from "./lifecycle.ts";

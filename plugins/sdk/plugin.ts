@@ -97,6 +97,14 @@ export interface PluginInstance {
   streams?: Readonly<Record<string, StreamHandler>>;
   /** Checks composed into `HealthCheck` (worst wins). */
   healthChecks?: readonly HealthCheck[];
+  /**
+   * Resolves once the backend is reachable (its first connection is up).
+   * `Start` waits for it up to a bound (`STARTUP_WAIT_MS`) and then starts
+   * anyway — a backend that is down never fails Start — so that the first
+   * calls after a start do not fail only because a connection was still
+   * being made.
+   */
+  connected?: () => Promise<void>;
   /** Maps backend errors the SDK does not know (e.g. Redis `WRONGTYPE`). */
   mapError?: ErrorMapper;
   /** Releases the backend (called once, on Stop or exit). */

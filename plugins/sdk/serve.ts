@@ -17,17 +17,13 @@
  *
  * @module
  */
-import {
-  type sendUnaryData,
-  Server,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  status,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 import { LONG_LIVED_METHODS, SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
-import { StatusError, toServiceError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
+import {
+  GrpcServer,
+  type ServerCall,
+  type ServerWriter,
+} from "../../proto/transport/grpc_server.ts";
 import { Logger } from "../../proxy/log/logger.ts";
 import type { ConfigSchema } from "./config.ts";
 import { toStatusError } from "./errors.ts";
@@ -117,11 +113,8 @@ export interface PluginServer {
   shutdown(reason: string, drainMs?: number): Promise<ShutdownInfo>;
 }
 
-const SERVER_OPTIONS = {
-  // Only the proxy talks to a plugin, and it enforces the size limits.
-  "grpc.max_receive_message_length": -1,
-  "grpc.max_send_message_length": -1,
-};
+/** Only the proxy talks to a plugin, and it enforces the size limits: this is a backstop. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 type Terminal = (ctx: CallContext) => Promise<unknown>;
 
@@ -131,51 +124,38 @@ interface ServerCallContext extends CallContext {
   streaming: boolean;
 }
 
-function serviceImplementation(
+/** Registers every method of `service` on `server`, each call running `run` (the chain). */
+function addService(
+  server: GrpcServer,
   service: (typeof SERVICE_NAMES)[keyof typeof SERVICE_NAMES],
   run: (ctx: CallContext) => Promise<unknown>,
   log: () => Logger,
-): UntypedServiceImplementation {
-  const impl: UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(serviceDefinition(service))) {
-    const path = method.path;
-    const start = (
-      call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
-    ): Promise<unknown> => {
+): void {
+  for (const method of Object.values(serviceDefinition(service))) {
+    const codec = { decode: method.requestDeserialize, encode: method.responseSerialize };
+    const start = (request: unknown, call: ServerCall): Promise<unknown> => {
       const controller = new AbortController();
       const abort = (reason: StatusError) => controller.abort(reason);
-      const onCancel = () =>
-        abort(new StatusError(status.CANCELLED, "the client cancelled the call"));
-      const events = call as unknown as NodeJS.EventEmitter;
-      events.once("cancelled", onCancel);
-      const ctx = createCallContext(call, path, log(), controller.signal) as ServerCallContext;
+      const off = call.onCancel(() =>
+        abort(new StatusError(status.CANCELLED, "the client cancelled the call"))
+      );
+      const ctx = createCallContext(call, request, log(), controller.signal) as ServerCallContext;
       ctx.abort = abort;
       ctx.streaming = method.responseStream;
       const result = run(ctx);
-      result.finally(() => events.off("cancelled", onCancel)).catch(() => {});
-      return result;
+      result.finally(off).catch(() => {});
+      return result.catch((err) => {
+        throw asStatus(err);
+      });
     };
     if (method.responseStream) {
-      impl[name] = (call: ServerWritableStream<unknown, unknown>) => {
-        start(call).then(
-          () => {
-            if (!call.cancelled) call.end();
-          },
-          (err) => {
-            if (!call.cancelled) call.emit("error", toServiceError(asStatus(err)));
-          },
-        );
-      };
+      server.addServerStream(method.path, codec, async (request, call: ServerWriter<unknown>) => {
+        await start(request, call);
+      });
     } else {
-      impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        start(call).then(
-          (response) => callback(null, response),
-          (err) => callback(toServiceError(asStatus(err))),
-        );
-      };
+      server.addUnary(method.path, codec, (request, call) => start(request, call));
     }
   }
-  return impl;
 }
 
 function asStatus(err: unknown): StatusError {
@@ -238,7 +218,7 @@ export async function serve<S extends ConfigSchema>(
       if ((ctx as ServerCallContext).streaming) {
         const handler = instance.streams?.[ctx.method];
         if (handler === undefined) throw unimplemented(plugin.name, ctx.method);
-        const call = ctx.call as ServerWritableStream<unknown, unknown>;
+        const call = ctx.call as ServerWriter<unknown>;
         work = (async () =>
           await handler(ctx.request, streamSink(call, ctx.signal, ctx.deadline), ctx))();
       } else {
@@ -255,25 +235,17 @@ export async function serve<S extends ConfigSchema>(
   const lifecycleCall: Terminal = async (ctx) =>
     await lifecycleHandlers[ctx.method](ctx.request, ctx);
 
-  const server = new Server(SERVER_OPTIONS);
+  const server = new GrpcServer({
+    maxReceiveMessageBytes: MAX_MESSAGE_BYTES,
+    onError: (err, method) => lifecycle.log.error("handler failed", { method, error: err }),
+  });
   for (const service of plugin.interfaces) {
-    server.addService(
-      serviceDefinition(service),
-      serviceImplementation(service, compose(chain, dataCall), log),
-    );
+    addService(server, service, compose(chain, dataCall), log);
   }
-  server.addService(
-    serviceDefinition(SERVICE_NAMES.lifecycle),
-    serviceImplementation(SERVICE_NAMES.lifecycle, compose(chain, lifecycleCall), log),
-  );
+  addService(server, SERVICE_NAMES.lifecycle, compose(chain, lifecycleCall), log);
   const host = "127.0.0.1";
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      `${host}:0`,
-      ServerCredentials.createInsecure(),
-      (err, p) => err ? reject(err) : resolve(p),
-    )
-  );
+  const addr = await server.listen({ hostname: host, port: 0 });
+  const port = (addr as Deno.NetAddr).port;
   const handshake = handshakeLine(host, port);
   (options.handshake ?? ((line: string) => writeStdout(line)))(handshake);
   baseLog.info("plugin listening", {
@@ -288,17 +260,8 @@ export async function serve<S extends ConfigSchema>(
   let eofWatch: EofWatch | undefined;
   const signalHandlers: [Deno.Signal, () => void][] = [];
 
-  const closeServer = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, 1000);
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  // Calls are over (the lifecycle drained them): GOAWAY, then closed within a second.
+  const closeServer = () => server.drain(1000);
 
   const shutdown = (reason: string, drainMs = DEFAULT_TIMEOUT_MS): Promise<ShutdownInfo> => {
     shuttingDown ??= (async () => {

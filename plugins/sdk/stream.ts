@@ -1,13 +1,14 @@
 /**
  * Writing server streams with backpressure: {@linkcode StreamSink.write}
- * waits for the stream's `drain` whenever grpc-js's buffer is full, and
- * reports `false` once the call is over (the client cancelled, the deadline
- * passed, or a drain cut it off), so that a handler stops reading its
- * backend as soon as nobody listens.
+ * waits whenever the transport's buffer for the stream is full (the client
+ * is not reading, or its window is closed), and reports `false` once the
+ * call is over (the client cancelled, the deadline passed, or a drain cut
+ * it off), so that a handler stops reading its backend as soon as nobody
+ * listens, and pauses it while nobody reads.
  *
  * @module
  */
-import type { ServerWritableStream } from "@grpc/grpc-js";
+import type { ServerWriter } from "../../proto/transport/grpc_server.ts";
 
 /**
  * Where a stream handler sends its messages.
@@ -29,7 +30,7 @@ export interface StreamSink<T = unknown> {
 }
 
 /**
- * A {@linkcode StreamSink} over a grpc-js server stream; `signal` ends it too.
+ * A {@linkcode StreamSink} over a server stream; `signal` ends it too.
  *
  * @example
  * ```ts ignore
@@ -39,26 +40,19 @@ export interface StreamSink<T = unknown> {
  * ```
  */
 export function streamSink<T>(
-  call: ServerWritableStream<unknown, unknown>,
+  call: ServerWriter<unknown>,
   signal: AbortSignal,
   deadline = Infinity,
 ): StreamSink<T> {
-  const over = () =>
-    call.cancelled || call.destroyed || call.writableEnded || signal.aborted ||
-    Date.now() >= deadline;
+  const over = () => call.cancelled || signal.aborted || Date.now() >= deadline;
   const waitForDrain = () =>
     new Promise<void>((resolve) => {
       const done = () => {
-        call.off("drain", done);
-        call.off("cancelled", done);
-        call.off("close", done);
         signal.removeEventListener("abort", done);
         clearTimeout(timer);
         resolve();
       };
-      call.on("drain", done);
-      call.on("cancelled", done);
-      call.on("close", done);
+      call.drain().then(done);
       signal.addEventListener("abort", done);
       const timer = Number.isFinite(deadline)
         ? setTimeout(done, Math.max(0, deadline - Date.now()))

@@ -1,11 +1,14 @@
 /**
  * The backend abstraction the router dispatches to. In-process backends
  * (memstore, a WASM module) and subprocess plugins (redis, kafka) implement
- * the same interface: a table of handlers keyed by gRPC method path.
+ * the same interface: a table of handlers keyed by gRPC method path. A
+ * backend either takes decoded messages (memstore) or, when
+ * {@linkcode Backend.wire} is set, the serialized request as the client sent
+ * it and answers with serialized responses (a plugin: forwarded as they are).
  *
  * @module
  */
-import type { ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type { ServerCall, ServerWriter } from "../../proto/transport/grpc_server.ts";
 import type { ServiceName } from "../../proto/definitions.ts";
 import type { BackendKind } from "../config/config.ts";
 
@@ -24,14 +27,14 @@ import type { BackendKind } from "../config/config.ts";
  */
 export type UnaryHandler = (
   request: unknown,
-  call: ServerUnaryCall<unknown, unknown>,
+  call: ServerCall,
 ) => unknown | Promise<unknown>;
 
 /**
  * Handles one server-streaming call by writing messages to `call` (honouring
- * `call.write()` backpressure and `call.cancelled`). The router ends the call
- * when the returned promise settles: OK on resolve, the error's status on
- * reject.
+ * `call.write()` backpressure — wait for `call.drain()` when it returns
+ * false — and `call.cancelled`). The router ends the call when the returned
+ * promise settles: OK on resolve, the error's status on reject.
  *
  * @example
  * ```ts
@@ -44,7 +47,7 @@ export type UnaryHandler = (
  */
 export type StreamHandler = (
   request: unknown,
-  call: ServerWritableStream<unknown, unknown>,
+  call: ServerWriter<unknown>,
 ) => void | Promise<void>;
 
 /** A backend's health, as `grpc.health.v1` reports it per namespace.
@@ -80,6 +83,11 @@ export interface Backend {
   readonly namespace: string;
   /** The data services (interfaces) it declares. */
   readonly services: ReadonlySet<ServiceName>;
+  /**
+   * Whether its handlers take serialized requests (`Uint8Array`, as the
+   * client sent them) and answer with serialized messages.
+   */
+  readonly wire: boolean;
   /** Unary handlers by method path, e.g. `/prism.interfaces.keyvalue.KeyValueBasicInterface/Get`. */
   readonly unary: Readonly<Record<string, UnaryHandler>>;
   /** Server-streaming handlers by method path. */

@@ -3,12 +3,13 @@
  * in-process AssemblyScript/WebAssembly store (`proxy/wasm_host/`).
  *
  * Handlers answer synchronously (the store is in-process), except scans,
- * which stream a snapshot with backpressure.
+ * which stream with backpressure: the keys are taken in one synchronous pass
+ * (each live key exactly once), each value is read as it is sent — so a
+ * client that stops reading a large Scan holds no copy of the data.
  *
  * @module
  */
-import { status } from "@grpc/grpc-js";
-import type { ServerWritableStream } from "@grpc/grpc-js";
+import type { ServerWriter } from "../../proto/transport/grpc_server.ts";
 import { SERVICE_NAMES, SERVICE_PATHS, type ServiceName } from "../../proto/definitions.ts";
 import type { SetRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/SetRequest.ts";
 import type { ExpireRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/ExpireRequest.ts";
@@ -16,7 +17,7 @@ import type { ScanRequest__Output } from "../../proto/gen/prism/interfaces/keyva
 import type { PushLeftRequest__Output } from "../../proto/gen/prism/interfaces/list/PushLeftRequest.ts";
 import type { Limits } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 import { MemStore, MemStoreError } from "../wasm_host/memstore.ts";
 import type { Backend, BackendHealth, StreamHandler, UnaryHandler } from "./backend.ts";
 
@@ -58,24 +59,20 @@ function guard<T>(fn: (req: T) => unknown): UnaryHandler {
   };
 }
 
-/** Writes `items` to a server stream, waiting for `drain` whenever the stream is full. */
+/**
+ * Writes one message per key to a server stream, waiting whenever the stream
+ * is full; `message` makes each one when it is sent (undefined skips a key
+ * that has gone since).
+ */
 async function writeAll(
-  call: ServerWritableStream<unknown, unknown>,
-  items: readonly unknown[],
+  call: ServerWriter<unknown>,
+  keys: readonly string[],
+  message: (key: string) => unknown,
 ): Promise<void> {
-  for (const item of items) {
+  for (const key of keys) {
     if (call.cancelled) return;
-    if (!call.write(item)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          call.off("drain", done);
-          call.off("cancelled", done);
-          resolve();
-        };
-        call.on("drain", done);
-        call.on("cancelled", done);
-      });
-    }
+    const m = message(key);
+    if (m !== undefined && !call.write(m)) await call.drain();
   }
 }
 
@@ -100,6 +97,7 @@ export interface MemStoreBackendOptions {
  */
 export class MemStoreBackend implements Backend {
   readonly kind = "memstore" as const;
+  readonly wire = false;
   readonly namespace: string;
   readonly services: ReadonlySet<ServiceName> = new Set([
     SERVICE_NAMES.keyvalueBasic,
@@ -151,13 +149,24 @@ export class MemStoreBackend implements Backend {
     };
     const scan = (withValues: boolean): StreamHandler => (req, call) => {
       const r = req as ScanRequest__Output;
-      let entries;
+      let keys: string[];
       try {
-        entries = s.scan(r.prefix, r.limit > 0 ? r.limit : 0, withValues);
+        keys = s.scan(r.prefix, r.limit > 0 ? r.limit : 0, false).map((e) => e.key);
       } catch (err) {
         throw mapError(err);
       }
-      return writeAll(call, entries);
+      if (!withValues) return writeAll(call, keys, (key) => ({ key }));
+      // A key deleted or expired since the pass is skipped; one overwritten sends its new value.
+      return writeAll(call, keys, (key) => {
+        try {
+          const value = s.get(key);
+          return value === undefined ? undefined : { key, value };
+        } catch (err) {
+          // Now a list under the same name: not a plain value any more.
+          if (err instanceof MemStoreError && err.code === "WRONG_TYPE") return undefined;
+          throw mapError(err);
+        }
+      });
     };
     this.streams = { [`${SCAN}Scan`]: scan(true), [`${SCAN}ScanKeys`]: scan(false) };
   }

@@ -1,35 +1,29 @@
 /**
  * A backend served by a supervised plugin process (redis, kafka): every call
- * is forwarded over gRPC to the plugin with the client's deadline (bounded
- * when the client set none) and its request id. While the plugin is down or
- * restarting, calls fail at once with UNAVAILABLE — never a hang.
+ * is forwarded to the plugin with the client's deadline (bounded when the
+ * client set none) and its request id, as the bytes the client sent — the
+ * router has checked them on the wire — and the plugin's answer goes back
+ * as it came. While the plugin is down or restarting, calls fail at once
+ * with UNAVAILABLE — never a hang.
  *
- * Unary calls — the hot path — take the lean HTTP/2 client of
- * `proto/h2/h2.ts`: a grpc-js client on Deno costs ≈300 µs of CPU per call
- * (more than the proxy spends serving the call), the lean one a fraction of
- * that (`deno task bench`, proxy → redis and → kafka). Server streams keep
- * grpc-js clients, whose per-call cost is spread over their messages.
+ * Every call takes the project's gRPC client (`proto/transport/`) over the
+ * one HTTP/2 connection to the plugin: unary calls, and streams with flow
+ * control end to end — while the client is slow, the proxy stops reading
+ * the plugin's stream, so the plugin's writer waits and its backend pauses
+ * (a Kafka consumer, a Redis SCAN).
  *
  * @module
  */
-import {
-  type Client,
-  type Deadline,
-  Metadata,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type ServiceError,
-  status,
-} from "@grpc/grpc-js";
-import type { PrismClients } from "../../proto/client.ts";
 import {
   LONG_LIVED_METHODS,
   SERVICE_NAMES,
   serviceDefinition,
   type ServiceName,
 } from "../../proto/definitions.ts";
-import { callHeaders, grpcFrame, requestHeaders } from "../../proto/h2/h2.ts";
-import { StatusError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
+import { BadResponseError, RpcError } from "../../proto/transport/grpc_client.ts";
+import type { ServerCall, ServerWriter } from "../../proto/transport/grpc_server.ts";
+import type { HeaderField } from "../../proto/transport/hpack.ts";
 import type { BackendKind } from "../config/config.ts";
 import type { PluginProcess } from "../supervisor/plugin_process.ts";
 import type { Backend, BackendHealth, StreamHandler, UnaryHandler } from "./backend.ts";
@@ -52,80 +46,11 @@ export const PLUGIN_INTERFACES: Readonly<Record<"redis" | "kafka", readonly Serv
   kafka: [SERVICE_NAMES.pubsub, SERVICE_NAMES.stream],
 };
 
-/** Which client of {@linkcode PrismClients} speaks each service. */
-const CLIENT_OF: Partial<Record<ServiceName, keyof PrismClients>> = {
-  [SERVICE_NAMES.keyvalueBasic]: "keyvalue",
-  [SERVICE_NAMES.keyvalueScan]: "scan",
-  [SERVICE_NAMES.keyvalueTtl]: "ttl",
-  [SERVICE_NAMES.list]: "list",
-  [SERVICE_NAMES.pubsub]: "pubsub",
-  [SERVICE_NAMES.stream]: "stream",
-};
-
 /** Bound on a forwarded call whose client set no deadline. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
-/**
- * INTERNAL errors that grpc-js makes up itself when the connection to the
- * plugin breaks mid-call (a killed plugin resets its streams): the plugin
- * never answered, so the client gets UNAVAILABLE like any lost connection.
- */
-const TRANSPORT_FAILURE =
-  /^Received RST_STREAM|socket has been ended|Connection dropped|Protocol error/;
-
 /** Response headers a plugin may send that clients see (e.g. the chosen subscriber id). */
 const FORWARDED_HEADERS = /^prism-/;
-
-function deadlineMs(d: Deadline): number {
-  return d instanceof Date ? d.getTime() : d;
-}
-
-function requestId(metadata: Metadata): string {
-  const given = metadata.get("x-request-id")[0];
-  return typeof given === "string" && given !== "" ? given : crypto.randomUUID();
-}
-
-/** What a forwarded unary call needs of its method. */
-interface UnaryMethod {
-  path: string;
-  requestSerialize(value: unknown): Uint8Array;
-  responseDeserialize(bytes: Uint8Array): unknown;
-}
-type StreamMethod = (req: unknown, md: Metadata, opts: { deadline: number }) =>
-  & NodeJS.EventEmitter
-  & { cancel(): void; pause(): void; resume(): void };
-
-/**
- * Decodes the one response message of a forwarded unary call from the
- * response body (gRPC length-prefixed, uncompressed); throws an INTERNAL
- * `StatusError` naming the plugin when the body is not that.
- *
- * @example
- * ```ts
- * import { decodeResponse } from "./plugin.ts";
- * const method = { path: "/x.Y/Z", responseDeserialize: (b: Uint8Array) => ({ size: b.length }) };
- * console.log(decodeResponse(method, new Uint8Array([0, 0, 0, 0, 2, 8, 1]), "redis")); // { size: 2 }
- * ```
- */
-export function decodeResponse(
-  method: Pick<UnaryMethod, "path" | "responseDeserialize">,
-  data: Uint8Array | undefined,
-  plugin: string,
-): unknown {
-  const bad = (why: string) =>
-    new StatusError(status.INTERNAL, `plugin ${plugin} sent a bad response: ${why}`);
-  if (data === undefined || data.length < 5) throw bad("no response message");
-  if (data[0] !== 0) throw bad("a compressed message, which was not asked for");
-  const length = new DataView(data.buffer, data.byteOffset).getUint32(1);
-  if (data.length < 5 + length) {
-    throw bad(`a message cut short (${data.length - 5} of ${length} bytes)`);
-  }
-  try {
-    return method.responseDeserialize(data.subarray(5, 5 + length));
-  } catch (err) {
-    throw bad(`the ${method.path} response does not decode (${(err as Error).message})`);
-  }
-}
 
 /**
  * The namespace's backend, forwarding to its plugin process.
@@ -139,6 +64,7 @@ export function decodeResponse(
 export class PluginBackend implements Backend {
   readonly kind: BackendKind;
   readonly namespace: string;
+  readonly wire = true;
   readonly services: ReadonlySet<ServiceName>;
   readonly unary: Readonly<Record<string, UnaryHandler>>;
   readonly streams: Readonly<Record<string, StreamHandler>>;
@@ -160,29 +86,30 @@ export class PluginBackend implements Backend {
     const unary: Record<string, UnaryHandler> = {};
     const streams: Record<string, StreamHandler> = {};
     for (const service of this.services) {
-      const key = CLIENT_OF[service]!;
-      for (const [method, def] of Object.entries(serviceDefinition(service))) {
-        if (def.responseStream) streams[def.path] = this.#forwardStream(key, method, def.path);
-        else unary[def.path] = this.#forwardUnary(def as UnaryMethod);
+      for (const def of Object.values(serviceDefinition(service))) {
+        if (def.responseStream) streams[def.path] = this.#forwardStream(def.path);
+        else unary[def.path] = this.#forwardUnary(def.path);
       }
     }
     this.unary = unary;
     this.streams = streams;
   }
 
-  #client(key: keyof PrismClients): Client {
-    const clients = this.process.clients;
-    if (!clients) throw new StatusError(status.UNAVAILABLE, this.process.unavailableReason());
-    return clients[key] as Client;
-  }
-
   /**
-   * The client's status for a failed forwarded call: `transport` when the
-   * status was not the plugin's own answer (the connection broke, the
-   * stream was reset).
+   * The client's status for a failed forwarded call: a transport failure
+   * (the plugin crashed, is restarting, reset the stream) is UNAVAILABLE;
+   * our own bound is UNAVAILABLE naming the plugin; a response the proxy
+   * cannot read is INTERNAL naming the plugin.
    */
-  #map(code: number, details: string, ownTimeout: boolean, transport = false): StatusError {
-    if (code === status.DEADLINE_EXCEEDED && ownTimeout) {
+  #map(err: unknown, ownTimeout: boolean): StatusError {
+    if (!(err instanceof RpcError)) return err as StatusError;
+    if (err instanceof BadResponseError) {
+      return new StatusError(
+        status.INTERNAL,
+        `plugin ${this.kind} sent a bad response: ${err.message}`,
+      );
+    }
+    if (err.code === status.DEADLINE_EXCEEDED && ownTimeout) {
       return new StatusError(
         status.UNAVAILABLE,
         `plugin ${this.kind} of namespace "${this.namespace}" did not answer within ${
@@ -191,102 +118,85 @@ export class PluginBackend implements Backend {
       );
     }
     if (
-      code === status.UNAVAILABLE || code === status.CANCELLED ||
-      (code === status.INTERNAL && (transport || TRANSPORT_FAILURE.test(details)))
+      err.code === status.UNAVAILABLE || (err.transport && err.code !== status.DEADLINE_EXCEEDED)
     ) {
       // The connection to the plugin broke (it crashed or is restarting).
-      const reason = this.process.ready ? details : this.process.unavailableReason();
+      const reason = this.process.ready ? err.message : this.process.unavailableReason();
       return new StatusError(status.UNAVAILABLE, reason);
     }
-    return new StatusError(code, details);
+    return new StatusError(err.code, err.message);
   }
 
-  /** A forwarded call's deadline (the client's, bounded unless long-lived) and request id. */
-  #forward(
-    call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
-    longLived = false,
-  ) {
-    const clientDeadline = deadlineMs(call.getDeadline());
+  /** A forwarded call's deadline (the client's, bounded unless long-lived) and metadata. */
+  #forward(call: ServerCall, longLived: boolean) {
+    const clientDeadline = call.deadline;
     const deadline = longLived
       ? clientDeadline
       : Math.min(clientDeadline, Date.now() + this.#callTimeoutMs);
-    return { deadline, ownTimeout: deadline !== clientDeadline, id: requestId(call.metadata) };
+    const metadata: HeaderField[] = [[
+      "x-request-id",
+      call.metadata.get("x-request-id") || crypto.randomUUID(),
+    ]];
+    return { deadline, ownTimeout: deadline !== clientDeadline, metadata };
   }
 
-  #forwardUnary(method: UnaryMethod): UnaryHandler {
-    // The plugin serves one host: a fixed :authority keeps the encoded block reusable.
-    const base = requestHeaders("localhost", method.path, "prism-proxy");
+  #client() {
+    const client = this.process.client;
+    if (!client) throw new StatusError(status.UNAVAILABLE, this.process.unavailableReason());
+    return client;
+  }
+
+  #forwardUnary(path: string): UnaryHandler {
     return (request, call) => {
-      const channel = this.process.channel;
-      if (!channel) throw new StatusError(status.UNAVAILABLE, this.process.unavailableReason());
-      const { deadline, ownTimeout, id } = this.#forward(call);
-      const timeoutMs = Math.max(1, Math.ceil(deadline - Date.now()));
-      const headers = callHeaders(base, [["grpc-timeout", `${timeoutMs}m`], ["x-request-id", id]]);
-      const body = grpcFrame(method.requestSerialize(request));
-      return new Promise((resolve, reject) => {
-        // The plugin enforces the deadline it was sent; this bounds a plugin that hangs.
-        const timer = setTimeout(
-          () => cancel(status.DEADLINE_EXCEEDED, "deadline exceeded"),
-          timeoutMs,
-        );
-        const cancelled = () => cancel(status.CANCELLED, "cancelled by the client");
-        call.once("cancelled", cancelled);
-        const cancel = channel.call(headers, body, (code, details, _bytes, data, transport) => {
-          clearTimeout(timer);
-          call.off("cancelled", cancelled);
-          if (code !== status.OK) return reject(this.#map(code, details, ownTimeout, transport));
-          try {
-            resolve(decodeResponse(method, data, this.kind));
-          } catch (err) {
-            reject(err);
-          }
-        }, true);
+      const client = this.#client();
+      const { deadline, ownTimeout, metadata } = this.#forward(call, false);
+      return client.unaryRaw(path, request as Uint8Array, {
+        deadline,
+        metadata,
+        signal: call.signal,
+      }).catch((err) => {
+        throw this.#map(err, ownTimeout);
       });
     };
   }
 
-  #forwardStream(key: keyof PrismClients, method: string, path: string): StreamHandler {
+  #forwardStream(path: string): StreamHandler {
     // No default bound for a subscription: the client's own deadline,
     // cancellation, Unsubscribe or a drain end it.
     const longLived = LONG_LIVED_METHODS.has(path);
-    return (request, call) => {
-      const client = this.#client(key);
-      const { deadline, ownTimeout, id } = this.#forward(call, longLived);
-      const md = new Metadata();
-      md.set("x-request-id", id);
+    return (request, out: ServerWriter<unknown>) => {
+      const client = this.#client();
+      const { deadline, ownTimeout, metadata } = this.#forward(out, longLived);
       return new Promise<void>((resolve, reject) => {
-        const upstream = (client as unknown as Record<string, StreamMethod>)[method].call(
-          client,
-          request,
-          md,
-          { deadline },
+        let waiting = false;
+        const upstream = client.serverStream(path, request as Uint8Array, {
+          // The plugin's response headers say the call is set up (a subscriber
+          // is positioned): pass them on at once, not with the first message.
+          onHeaders: (fields) => {
+            const headers: Record<string, string> = {};
+            for (const [k, v] of fields) if (FORWARDED_HEADERS.test(k)) headers[k] = v;
+            out.sendHeaders(headers);
+          },
+          onMessage: (message) => {
+            // Backpressure: stop reading from the plugin while the client is slow.
+            if (!out.write(message) && !waiting) {
+              waiting = true;
+              upstream.pause();
+              out.drain().then(() => {
+                waiting = false;
+                upstream.resume();
+              });
+            }
+          },
+          onEnd: (err) => {
+            removeCancel();
+            if (err === undefined) resolve();
+            else reject(this.#map(err, ownTimeout));
+          },
+        }, { deadline, metadata });
+        const removeCancel = out.onCancel((reason) =>
+          upstream.cancel(status.CANCELLED, reason.message)
         );
-        const cancel = () => upstream.cancel();
-        call.on("cancelled", cancel);
-        // The plugin's response headers say the call is set up (a subscriber
-        // is positioned): pass them on at once, not with the first message.
-        upstream.once("metadata", (headers: Metadata) => {
-          const out = new Metadata();
-          for (const [k, v] of Object.entries(headers.getMap())) {
-            if (FORWARDED_HEADERS.test(k)) out.set(k, v as string);
-          }
-          if (!call.cancelled) call.sendMetadata(out);
-        });
-        upstream.on("data", (message: unknown) => {
-          // Backpressure: stop reading from the plugin while the client is slow.
-          if (!call.write(message)) {
-            upstream.pause();
-            call.once("drain", () => upstream.resume());
-          }
-        });
-        upstream.on("end", () => {
-          call.off("cancelled", cancel);
-          resolve();
-        });
-        upstream.on("error", (err: ServiceError) => {
-          call.off("cancelled", cancel);
-          reject(this.#map(err.code, err.details, ownTimeout));
-        });
       });
     };
   }

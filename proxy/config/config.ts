@@ -100,6 +100,22 @@ export interface ProxyConfig {
   namespaces: NamespaceConfig[];
   /** Seconds that SIGINT/SIGTERM waits for in-flight calls before cutting them off. */
   drain_timeout_seconds: number;
+  /** gRPC over TLS (HTTP/2 by ALPN) on the client port; plaintext h2c when absent (CONTRACT §7). */
+  tls?: TlsConfig;
+}
+
+/** The client port's certificate chain and key, PEM files.
+ *
+ * @example
+ * ```ts
+ * import type { TlsConfig } from "./config.ts";
+ * const tls: TlsConfig = { cert_file: "/etc/prism/tls.crt", key_file: "/etc/prism/tls.key" };
+ * console.log(tls.cert_file);
+ * ```
+ */
+export interface TlsConfig {
+  cert_file: string;
+  key_file: string;
 }
 
 /** Raised for an invalid configuration; the message names file, line and field.
@@ -279,7 +295,17 @@ export function validateConfig(raw: unknown, where: Where): ProxyConfig {
   const v: Validator = new Validator(where);
   const config = defaultConfig();
   if (raw === null || raw === undefined) return config;
-  const top = v.object(raw, [], ["listen", "limits", "namespaces", "drain_timeout_seconds"]);
+  const top = v.object(raw, [], ["listen", "limits", "namespaces", "drain_timeout_seconds", "tls"]);
+  if (top.tls !== undefined) {
+    const tls = v.object(top.tls, ["tls"], ["cert_file", "key_file"]);
+    for (const key of ["cert_file", "key_file"] as const) {
+      if (tls[key] === undefined) v.fail(["tls"], `missing key "${key}"`);
+    }
+    config.tls = {
+      cert_file: v.string(tls.cert_file, ["tls", "cert_file"]),
+      key_file: v.string(tls.key_file, ["tls", "key_file"]),
+    };
+  }
 
   if (top.listen !== undefined) {
     config.listen = v.string(top.listen, ["listen"]);

@@ -9,14 +9,9 @@
  *
  * @module
  */
-import {
-  type sendUnaryData,
-  type Server,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  status,
-} from "@grpc/grpc-js";
 import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
+import { status, StatusError } from "../../proto/status.ts";
+import type { GrpcServer } from "../../proto/transport/grpc_server.ts";
 
 /** A status as the protocol names it.
  *
@@ -30,24 +25,28 @@ import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
 export type ServingStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
 
 type Request = { service: string };
-type Watcher = ServerWritableStream<Request, { status: ServingStatus }>;
+/** An open Watch: where status changes go, and how it is ended. */
+interface WatchStream {
+  write(message: { status: ServingStatus }): void;
+  end(): void;
+}
 
 /**
  * Health statuses by service name, served over `grpc.health.v1.Health`.
  *
  * @example
  * ```ts
- * import { Server } from "@grpc/grpc-js";
+ * import { GrpcServer } from "../../proto/transport/grpc_server.ts";
  * import { HealthService } from "./health.ts";
  * const health = new HealthService({ "": "SERVING" });
- * health.addTo(new Server());
+ * health.addTo(new GrpcServer());
  * health.set("default", "NOT_SERVING");
  * console.log(health.get("default")); // "NOT_SERVING"
  * ```
  */
 export class HealthService {
   readonly #statuses = new Map<string, ServingStatus>();
-  readonly #watchers = new Map<string, Set<Watcher>>();
+  readonly #watchers = new Map<string, Set<WatchStream>>();
 
   constructor(initial: Record<string, ServingStatus> = {}) {
     for (const [service, s] of Object.entries(initial)) this.#statuses.set(service, s);
@@ -72,25 +71,29 @@ export class HealthService {
   }
 
   /** Registers the service on `server`. */
-  addTo(server: Server): void {
-    server.addService(serviceDefinition(SERVICE_NAMES.health), {
-      Check: (call: ServerUnaryCall<Request, unknown>, callback: sendUnaryData<unknown>) => {
-        const s = this.#statuses.get(call.request.service);
-        if (s === undefined) {
-          callback({
-            code: status.NOT_FOUND,
-            details: `unknown service "${call.request.service}"`,
-          });
-        } else callback(null, { status: s });
-      },
-      Watch: (call: Watcher) => {
-        const service = call.request.service;
-        call.write({ status: this.#statuses.get(service) ?? "SERVICE_UNKNOWN" });
-        let set = this.#watchers.get(service);
-        if (!set) this.#watchers.set(service, set = new Set());
-        set.add(call);
-        call.on("cancelled", () => set.delete(call));
-      },
+  addTo(server: GrpcServer): void {
+    const def = serviceDefinition(SERVICE_NAMES.health);
+    const codec = (m: typeof def.Check) => ({
+      decode: m.requestDeserialize as (b: Uint8Array) => Request,
+      encode: m.responseSerialize,
+    });
+    server.addUnary(def.Check.path, codec(def.Check), (req) => {
+      const s = this.#statuses.get(req.service);
+      if (s === undefined) {
+        throw new StatusError(status.NOT_FOUND, `unknown service "${req.service}"`);
+      }
+      return { status: s };
+    });
+    server.addServerStream(def.Watch.path, codec(def.Watch), (req, call) => {
+      const service = req.service;
+      call.write({ status: this.#statuses.get(service) ?? "SERVICE_UNKNOWN" });
+      let set = this.#watchers.get(service);
+      if (!set) this.#watchers.set(service, set = new Set());
+      const done = Promise.withResolvers<void>();
+      const watcher: WatchStream = { write: (m) => call.write(m), end: () => done.resolve() };
+      set.add(watcher);
+      call.onCancel(() => done.resolve());
+      return done.promise.finally(() => set.delete(watcher));
     });
   }
 }

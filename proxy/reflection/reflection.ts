@@ -10,8 +10,8 @@
  *
  * @module
  */
-import type { Server, ServerDuplexStream } from "@grpc/grpc-js";
-import { status } from "@grpc/grpc-js";
+import { status, StatusError } from "../../proto/status.ts";
+import type { GrpcServer } from "../../proto/transport/grpc_server.ts";
 import {
   reflectionPackageDefinition,
   SERVICE_NAMES,
@@ -73,25 +73,30 @@ async function loadAnswer(): Promise<Answer> {
  *
  * @example
  * ```ts
- * import { Server } from "@grpc/grpc-js";
+ * import { GrpcServer } from "../../proto/transport/grpc_server.ts";
  * import { addReflection } from "./reflection.ts";
- * addReflection(new Server());
+ * addReflection(new GrpcServer());
  * ```
  */
-export function addReflection(server: Server): void {
+export function addReflection(server: GrpcServer): void {
   let answer: Promise<(request: Message) => Message> | undefined;
-  const handler = (call: ServerDuplexStream<Message, Message>) => {
-    answer ??= loadAnswer().then(adapt);
-    call.on("data", (request: Message) => {
-      answer!.then(
-        (respond) => call.write(respond(request)),
-        (err) =>
-          call.emit("error", { code: status.INTERNAL, details: `reflection: ${err.message}` }),
-      );
-    });
-    call.on("end", () => answer!.then(() => call.end(), () => {}));
-  };
   for (const name of [SERVICE_NAMES.reflection, SERVICE_NAMES.reflectionAlpha]) {
-    server.addService(serviceDefinition(name), { ServerReflectionInfo: handler });
+    const def = serviceDefinition(name).ServerReflectionInfo;
+    server.addBidiStream<Message, Message>(
+      def.path,
+      {
+        decode: def.requestDeserialize as (b: Uint8Array) => Message,
+        encode: def.responseSerialize,
+      },
+      async (requests, call) => {
+        answer ??= loadAnswer().then(adapt);
+        const respond = await answer.catch((err) => {
+          throw new StatusError(status.INTERNAL, `reflection: ${(err as Error).message}`);
+        });
+        for await (const request of requests) {
+          if (!call.write(respond(request))) await call.drain();
+        }
+      },
+    );
   }
 }

@@ -1,10 +1,16 @@
 /**
  * Request validation done by the router before any backend sees a call
- * (CONTRACT §2: INVALID_ARGUMENT cases). Internal to the router.
+ * (CONTRACT §2: INVALID_ARGUMENT cases), on the request's bytes as they
+ * came: the router reads the namespace and checks keys, values and
+ * integers without decoding the message, so a plugin's request is
+ * forwarded as sent and every backend sees the same checks. Internal to
+ * the router.
  *
  * @module
  */
-import { SERVICE_PATHS } from "../../proto/definitions.ts";
+import { requestFields, SERVICE_PATHS } from "../../proto/definitions.ts";
+import { status, StatusError } from "../../proto/status.ts";
+import { forEachField, isUtf8, readString, readVarint, WIRE, WireError } from "../../proto/wire.ts";
 import type { Limits } from "../config/config.ts";
 
 interface Rule {
@@ -55,72 +61,154 @@ const RULES: Record<string, Rule> = {
   [`${STREAM}Trim`]: { keys: ["stream"], nonNegative: ["before_offset"] },
 };
 
-/** UTF-8 length of `s`, computed without encoding it. */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 2; // surrogate pair: 4 bytes for 2 UTF-16 units
-        i++;
-      } else n += 2;
-    } else n += 2;
+/**
+ * A request that fails its checks; `namespace` is the request's, so that
+ * the router can report an unknown namespace first.
+ */
+export class InvalidRequest extends StatusError {
+  readonly namespace: string;
+  constructor(code: number, message: string, namespace: string) {
+    super(code, message);
+    this.namespace = namespace;
   }
-  return n;
 }
 
-function keyTooLong(s: string, max: number): number | undefined {
-  // Fast path: even at 3 bytes per UTF-16 unit the key fits.
-  if (s.length * 3 <= max) return undefined;
-  const bytes = utf8Length(s);
-  return bytes > max ? bytes : undefined;
+/** What a rule checks of one field. */
+const enum Check {
+  /** A string checked only for UTF-8 (the namespace, others). */
+  Text,
+  Key,
+  Prefix,
+  Value,
+  NonNegative,
 }
 
-/** A validator: returns the INVALID_ARGUMENT message, or undefined when the request is valid. */
-export type Validator = (request: Record<string, unknown>) => string | undefined;
+interface FieldRule {
+  name: string;
+  check: Check;
+  wireType: number;
+}
 
 /**
- * Builds the validator for one method path under `limits` (undefined when the
- * method has nothing to check).
+ * Reads a request's namespace and checks it against its method's rules;
+ * throws a {@linkcode StatusError} — INVALID_ARGUMENT naming the field, or
+ * INTERNAL when the bytes are not a message of the method's type.
  */
-export function validatorFor(path: string, limits: Limits): Validator | undefined {
-  const rule = RULES[path];
-  if (rule === undefined) return undefined;
+export type Validator = (request: Uint8Array) => string;
+
+/**
+ * The validator of `path`'s requests.
+ *
+ * @example
+ * ```ts
+ * import { validatorFor } from "./_validate.ts";
+ * const get = validatorFor("/prism.interfaces.keyvalue.KeyValueBasicInterface/Get", {
+ *   max_key_bytes: 8,
+ *   max_value_bytes: 8,
+ * });
+ * // namespace "ns", key "k"
+ * console.log(get(new Uint8Array([0x0a, 2, 0x6e, 0x73, 0x12, 1, 0x6b]))); // "ns"
+ * ```
+ */
+export function validatorFor(path: string, limits: Limits): Validator {
+  const rule = RULES[path] ?? {};
   const method = path.slice(path.lastIndexOf("/") + 1);
   const maxKey = limits.max_key_bytes;
   const maxValue = limits.max_value_bytes;
-  const { keys = [], prefixes = [], values = [], nonNegative = [] } = rule;
-  return (req) => {
-    for (const f of keys) {
-      const s = req[f] as string;
-      if (s === "") return `Cannot ${method} as '${f}' is empty`;
-      const len = keyTooLong(s, maxKey);
-      if (len !== undefined) {
-        return `Cannot ${method} as '${f}' is ${len} bytes, over limits.max_key_bytes (${maxKey})`;
+  const fields = requestFields(path);
+  const byNumber = new Map<number, FieldRule>();
+  const checkOf = (name: string): Check =>
+    rule.keys?.includes(name)
+      ? Check.Key
+      : rule.prefixes?.includes(name)
+      ? Check.Prefix
+      : rule.values?.includes(name)
+      ? Check.Value
+      : rule.nonNegative?.includes(name)
+      ? Check.NonNegative
+      : Check.Text;
+  for (const [name, info] of Object.entries(fields)) {
+    if (info.repeated || info.map) continue;
+    const check = checkOf(name);
+    if (info.type === "string" || check !== Check.Text) {
+      byNumber.set(info.id, {
+        name,
+        check,
+        wireType: info.type === "string" || info.type === "bytes" ? WIRE.LEN : WIRE.VARINT,
+      });
+    }
+  }
+  // In field-number order: the namespace (field 1) is read before any check fails.
+  const ids = [...byNumber.keys()].sort((a, b) => a - b);
+  // Where each field's last occurrence is (the validator runs synchronously: shared).
+  const start = new Int32Array(Math.max(0, ...ids) + 1);
+  const end = new Int32Array(start.length);
+  let namespace = "";
+  const bad = (why: string) =>
+    new InvalidRequest(status.INVALID_ARGUMENT, `Cannot ${method} as ${why}`, namespace);
+
+  return (bytes) => {
+    // The last occurrence of a field wins (protobuf's rule): collect, then check.
+    for (const id of ids) start[id] = -1;
+    try {
+      forEachField(bytes, (f) => {
+        const r = f.number < start.length ? byNumber.get(f.number) : undefined;
+        if (r === undefined) return;
+        if (f.type !== r.wireType) {
+          throw new WireError(`field '${r.name}' (${f.number}) has wire type ${f.type}`);
+        }
+        start[f.number] = f.start;
+        end[f.number] = f.end;
+      });
+    } catch (err) {
+      throw new InvalidRequest(
+        status.INTERNAL,
+        `Cannot ${method} as the request is not a valid message: ${(err as Error).message}`,
+        "",
+      );
+    }
+    namespace = "";
+    for (const id of ids) {
+      const r = byNumber.get(id)!;
+      const s = start[id];
+      const e = end[id];
+      switch (r.check) {
+        case Check.Text:
+          if (s >= 0) {
+            if (id === 1) {
+              const text = readString(bytes, s, e);
+              if (text === undefined) throw bad(`'${r.name}' is not valid UTF-8`);
+              namespace = text;
+            } else if (!isUtf8(bytes, s, e)) throw bad(`'${r.name}' is not valid UTF-8`);
+          }
+          break;
+        case Check.Key:
+        case Check.Prefix: {
+          const len = s < 0 ? 0 : e - s;
+          if (len === 0) {
+            if (r.check === Check.Key) throw bad(`'${r.name}' is empty`);
+            break;
+          }
+          if (len > maxKey) {
+            throw bad(`'${r.name}' is ${len} bytes, over limits.max_key_bytes (${maxKey})`);
+          }
+          if (!isUtf8(bytes, s, e)) throw bad(`'${r.name}' is not valid UTF-8`);
+          break;
+        }
+        case Check.Value:
+          if (s >= 0 && e - s > maxValue) {
+            throw bad(`'${r.name}' is ${e - s} bytes, over limits.max_value_bytes (${maxValue})`);
+          }
+          break;
+        case Check.NonNegative:
+          if (s >= 0 && e - s >= 10) {
+            throw bad(
+              `'${r.name}' must not be negative: current value is ${readVarint(bytes, s, e)}`,
+            );
+          }
+          break;
       }
     }
-    for (const f of prefixes) {
-      const len = keyTooLong(req[f] as string, maxKey);
-      if (len !== undefined) {
-        return `Cannot ${method} as '${f}' is ${len} bytes, over limits.max_key_bytes (${maxKey})`;
-      }
-    }
-    for (const f of values) {
-      const len = (req[f] as Uint8Array).length;
-      if (len > maxValue) {
-        return `Cannot ${method} as '${f}' is ${len} bytes, over limits.max_value_bytes (${maxValue})`;
-      }
-    }
-    for (const f of nonNegative) {
-      const v = req[f] as number | undefined;
-      if (v !== undefined && v < 0) {
-        return `Cannot ${method} as '${f}' must not be negative: current value is ${v}`;
-      }
-    }
-    return undefined;
+    return namespace;
   };
 }

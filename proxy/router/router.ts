@@ -7,23 +7,22 @@
  * @module
  */
 import {
-  type sendUnaryData,
-  type Server,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  status,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
-import {
   DATA_SERVICES,
   LONG_LIVED_METHODS,
+  type MethodDefinition,
   serviceDefinition,
   type ServiceName,
 } from "../../proto/definitions.ts";
+import {
+  type GrpcServer,
+  RAW,
+  type ServerCall,
+  type ServerWriter,
+} from "../../proto/transport/grpc_server.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Limits } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
-import { StatusError, toServiceError } from "../../proto/status.ts";
+import { status, StatusError } from "../../proto/status.ts";
 import { type Validator, validatorFor } from "./_validate.ts";
 
 /** Short interface names used in UNIMPLEMENTED messages. */
@@ -36,12 +35,53 @@ const SHORT_NAMES: Record<string, string> = {
   "prism.interfaces.stream.StreamBasicInterface": "stream",
 };
 
-type Request = Record<string, unknown> & { namespace: string };
-
+/** A call in flight: a drain ends it (a subscription at once, others after the bound). */
 interface Pending {
-  fail(err: StatusError): void;
-  /** A call with no natural end (a subscription): a drain ends it at once. */
-  longLived?: boolean;
+  call: ServerCall;
+  longLived: boolean;
+}
+
+/** A writer that encodes a decoded backend's messages onto a byte stream. */
+class EncodingWriter implements ServerWriter<unknown> {
+  readonly #call: ServerWriter<unknown>;
+  readonly #encode: (message: unknown) => Uint8Array;
+  constructor(call: ServerWriter<unknown>, encode: (message: unknown) => Uint8Array) {
+    this.#call = call;
+    this.#encode = encode;
+  }
+  get method() {
+    return this.#call.method;
+  }
+  get metadata() {
+    return this.#call.metadata;
+  }
+  get deadline() {
+    return this.#call.deadline;
+  }
+  get peer() {
+    return this.#call.peer;
+  }
+  get cancelled() {
+    return this.#call.cancelled;
+  }
+  get signal() {
+    return this.#call.signal;
+  }
+  onCancel(listener: (reason: StatusError) => void) {
+    return this.#call.onCancel(listener);
+  }
+  abort(reason: StatusError) {
+    this.#call.abort(reason);
+  }
+  sendHeaders(headers: Record<string, string>) {
+    this.#call.sendHeaders(headers);
+  }
+  write(message: unknown): boolean {
+    return this.#call.write(this.#encode(message));
+  }
+  drain(): Promise<void> {
+    return this.#call.drain();
+  }
 }
 
 /**
@@ -49,10 +89,10 @@ interface Pending {
  *
  * @example
  * ```ts ignore
- * import { Server } from "@grpc/grpc-js";
+ * import { GrpcServer } from "../../proto/transport/grpc_server.ts";
  * import { Router } from "./router.ts";
  * const router = new Router(backends, { max_key_bytes: 4096, max_value_bytes: 1048576 }, log);
- * router.addTo(new Server());
+ * router.addTo(new GrpcServer());
  * ```
  */
 export class Router {
@@ -80,24 +120,25 @@ export class Router {
   }
 
   /** Registers every data service on `server`. */
-  addTo(server: Server): void {
+  addTo(server: GrpcServer): void {
     for (const name of DATA_SERVICES) {
-      const definition = serviceDefinition(name);
-      const impl: UntypedServiceImplementation = {};
-      for (const [method, def] of Object.entries(definition)) {
+      for (const def of Object.values(serviceDefinition(name))) {
         const validate = validatorFor(def.path, this.#limits);
-        impl[method] = def.responseStream
-          ? this.#streamHandler(name, def.path, validate)
-          : this.#unaryHandler(name, def.path, validate);
+        if (def.responseStream) {
+          server.addServerStream(def.path, RAW, this.#streamHandler(name, def, validate));
+        } else {
+          server.addUnary(def.path, RAW, this.#unaryHandler(name, def, validate));
+        }
       }
-      server.addService(definition, impl);
     }
   }
 
   /**
    * Stops taking new calls (they get UNAVAILABLE) and waits up to
    * `timeoutMs` for calls in flight; those still running then are ended with
-   * UNAVAILABLE. Resolves with how many completed and how many were cut off.
+   * UNAVAILABLE. Subscriptions end at once. A call ended here is cancelled
+   * for its backend too (a plugin's upstream call is reset). Resolves with
+   * how many completed and how many were cut off.
    */
   async drain(timeoutMs: number): Promise<{ drained: number; aborted: number }> {
     this.#draining = true;
@@ -106,7 +147,7 @@ export class Router {
     // bounded wait is spent on calls that do finish.
     for (const p of [...this.#pending]) {
       if (!p.longLived) continue;
-      p.fail(
+      p.call.abort(
         new StatusError(
           status.UNAVAILABLE,
           "the proxy is shutting down; subscribe again elsewhere",
@@ -125,7 +166,9 @@ export class Router {
     }
     const aborted = this.#pending.size;
     for (const p of [...this.#pending]) {
-      p.fail(new StatusError(status.UNAVAILABLE, "the proxy is shutting down; retry elsewhere"));
+      p.call.abort(
+        new StatusError(status.UNAVAILABLE, "the proxy is shutting down; retry elsewhere"),
+      );
     }
     this.#pending.clear();
     return { drained: before - aborted, aborted };
@@ -136,15 +179,36 @@ export class Router {
     if (this.#pending.size === 0) this.#idle?.();
   }
 
-  /** Resolves the backend for a call, or the status error the client gets. */
-  #resolve(service: ServiceName, namespace: string): Backend | StatusError {
+  /** Tracks a call until `work` settles; returns `work`. */
+  #track<T>(call: ServerCall, work: Promise<T>, longLived = false): Promise<T> {
+    const p: Pending = { call, longLived };
+    this.#pending.add(p);
+    const settle = () => this.#settle(p);
+    work.then(settle, settle);
+    return work;
+  }
+
+  /**
+   * Resolves a call's backend (after its namespace and checks), or throws
+   * the status error the client gets.
+   */
+  #resolve(service: ServiceName, bytes: Uint8Array, validate: Validator): Backend {
     if (this.#draining) {
-      return new StatusError(status.UNAVAILABLE, "the proxy is shutting down; retry elsewhere");
+      throw new StatusError(status.UNAVAILABLE, "the proxy is shutting down; retry elsewhere");
+    }
+    let namespace: string;
+    let invalid: StatusError | undefined;
+    try {
+      namespace = validate(bytes);
+    } catch (err) {
+      invalid = err as StatusError;
+      namespace = (err as { namespace?: string }).namespace ?? "";
     }
     const name = namespace === "" ? "default" : namespace;
     const backend = this.#backends.get(name);
     if (backend === undefined) {
-      return new StatusError(
+      if (invalid?.code === status.INTERNAL) throw invalid;
+      throw new StatusError(
         status.NOT_FOUND,
         `namespace "${name}" is not configured (configured: ${
           [...this.#backends.keys()].join(", ")
@@ -152,23 +216,23 @@ export class Router {
       );
     }
     if (!backend.services.has(service)) {
-      return new StatusError(
+      throw new StatusError(
         status.UNIMPLEMENTED,
         `namespace "${name}" is served by backend "${backend.kind}", which does not implement the ${
           SHORT_NAMES[service]
         } interface (${service})`,
       );
     }
+    if (invalid !== undefined) throw invalid;
     return backend;
   }
 
-  #toStatus(err: unknown, path: string, request: Request): StatusError {
+  #toStatus(err: unknown, path: string, call: ServerCall): StatusError {
     if (err instanceof StatusError) return err;
-    const requestId = crypto.randomUUID();
+    const requestId = call.metadata.get("x-request-id") ?? crypto.randomUUID();
     this.#log.error("backend call failed", {
       request_id: requestId,
       method: path,
-      namespace: request.namespace || "default",
       error: err,
     });
     return new StatusError(
@@ -177,88 +241,59 @@ export class Router {
     );
   }
 
-  #unaryHandler(service: ServiceName, path: string, validate: Validator | undefined) {
-    return (call: ServerUnaryCall<Request, unknown>, callback: sendUnaryData<unknown>) => {
-      const request = call.request;
-      const backend = this.#resolve(service, request.namespace);
-      if (backend instanceof StatusError) return callback(toServiceError(backend));
+  #unaryHandler(service: ServiceName, def: MethodDefinition, validate: Validator) {
+    const path = def.path;
+    const decode = def.requestDeserialize;
+    const encode = def.responseSerialize;
+    return (bytes: Uint8Array, call: ServerCall): Uint8Array | Promise<Uint8Array> => {
+      const backend = this.#resolve(service, bytes, validate);
       const handler = backend.unary[path];
-      if (validate !== undefined) {
-        const invalid = validate(request);
-        if (invalid !== undefined) {
-          return callback({ code: status.INVALID_ARGUMENT, details: invalid });
-        }
-      }
       let result: unknown;
       try {
-        result = handler(request, call as ServerUnaryCall<unknown, unknown>);
+        result = handler(backend.wire ? bytes : decode(bytes), call);
       } catch (err) {
-        return callback(toServiceError(this.#toStatus(err, path, request)));
+        throw this.#toStatus(err, path, call);
       }
-      if (!(result instanceof Promise)) return callback(null, result);
-      let done = false;
-      const pending: Pending = {
-        fail: (err) => {
-          if (done) return;
-          done = true;
-          callback(toServiceError(err));
-        },
-      };
-      this.#pending.add(pending);
-      result.then(
-        (response) => {
-          if (!done) {
-            done = true;
-            callback(null, response);
-          }
-        },
-        (err) => pending.fail(this.#toStatus(err, path, request)),
-      ).finally(() => this.#settle(pending));
+      if (result instanceof Promise) {
+        return this.#track(
+          call,
+          result.then(
+            (res) => backend.wire ? res as Uint8Array : encode(res),
+            (err) => {
+              throw this.#toStatus(err, path, call);
+            },
+          ),
+        );
+      }
+      return backend.wire ? result as Uint8Array : encode(result);
     };
   }
 
-  #streamHandler(service: ServiceName, path: string, validate: Validator | undefined) {
-    return (call: ServerWritableStream<Request, unknown>) => {
-      const request = call.request;
-      const backend = this.#resolve(service, request.namespace);
-      if (backend instanceof StatusError) return call.emit("error", toServiceError(backend));
-      if (validate !== undefined) {
-        const invalid = validate(request);
-        if (invalid !== undefined) {
-          return call.emit("error", { code: status.INVALID_ARGUMENT, details: invalid });
-        }
-      }
+  #streamHandler(service: ServiceName, def: MethodDefinition, validate: Validator) {
+    const path = def.path;
+    const decode = def.requestDeserialize;
+    const encode = def.responseSerialize;
+    const longLived = LONG_LIVED_METHODS.has(path);
+    return (bytes: Uint8Array, call: ServerWriter<Uint8Array>): Promise<void> | void => {
+      const backend = this.#resolve(service, bytes, validate);
       const handler = backend.streams[path];
-      let done = false;
-      const pending: Pending = {
-        fail: (err) => {
-          if (done) return;
-          done = true;
-          if (!call.cancelled) call.emit("error", toServiceError(err));
-        },
-        longLived: LONG_LIVED_METHODS.has(path),
-      };
-      this.#pending.add(pending);
-      const finish = () => {
-        if (done) return;
-        done = true;
-        if (!call.cancelled) call.end();
-      };
+      const out = call as ServerWriter<unknown>;
       let result: void | Promise<void>;
       try {
-        result = handler(request, call as ServerWritableStream<unknown, unknown>);
+        result = backend.wire
+          ? handler(bytes, out)
+          : handler(decode(bytes), new EncodingWriter(out, encode));
       } catch (err) {
-        pending.fail(this.#toStatus(err, path, request));
-        this.#settle(pending);
-        return;
+        throw this.#toStatus(err, path, call);
       }
-      if (!(result instanceof Promise)) {
-        finish();
-        this.#settle(pending);
-        return;
-      }
-      result.then(finish, (err) => pending.fail(this.#toStatus(err, path, request)))
-        .finally(() => this.#settle(pending));
+      if (!(result instanceof Promise)) return;
+      return this.#track(
+        call,
+        result.catch((err) => {
+          throw this.#toStatus(err, path, call);
+        }),
+        longLived,
+      );
     };
   }
 }

@@ -3,7 +3,8 @@
  * real backends are covered by the conformance suites through the proxy).
  */
 import assert from "node:assert/strict";
-import { Server, ServerCredentials, status } from "@grpc/grpc-js";
+import { status } from "../../proto/status.ts";
+import { GrpcServer } from "../../proto/transport/grpc_server.ts";
 import { collect, connect, unary } from "../../proto/client.ts";
 import { SERVICE_NAMES } from "../../proto/definitions.ts";
 import type { Backend, StreamHandler, UnaryHandler } from "../backend/backend.ts";
@@ -20,6 +21,7 @@ function scripted(
 ): Backend {
   return {
     kind: "memstore",
+    wire: false,
     namespace: "default",
     services: new Set([SERVICE_NAMES.keyvalueBasic, SERVICE_NAMES.keyvalueScan]),
     unary: unaryHandlers,
@@ -36,15 +38,9 @@ async function serve(backend: Backend) {
     { max_key_bytes: 100, max_value_bytes: 100 },
     new Logger({}, "debug", (l) => lines.push(l)),
   );
-  const server = new Server();
+  const server = new GrpcServer();
   router.addTo(server);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      "127.0.0.1:0",
-      ServerCredentials.createInsecure(),
-      (e, p) => e ? reject(e) : resolve(p),
-    )
-  );
+  const { port } = await server.listen({ hostname: "127.0.0.1", port: 0 }) as Deno.NetAddr;
   const clients = connect(`127.0.0.1:${port}`);
   return {
     router,
@@ -52,7 +48,7 @@ async function serve(backend: Backend) {
     lines,
     stop: () => {
       clients.close();
-      server.forceShutdown();
+      return server.close();
     },
   };
 }
@@ -107,7 +103,7 @@ Deno.test({ name: "router: async handlers, error mapping and logging", ...OPTS }
       (e: { code: number }) => e.code === status.RESOURCE_EXHAUSTED,
     );
   } finally {
-    s.stop();
+    await s.stop();
   }
 });
 
@@ -146,6 +142,6 @@ Deno.test({
     assert.equal(s.router.inFlight, 0);
     assert.equal(s.router.draining, true);
   } finally {
-    s.stop();
+    await s.stop();
   }
 });

@@ -12,9 +12,11 @@
  *
  * @module
  */
-import { Metadata } from "@grpc/grpc-js";
-import { connect, type PrismClients, unary } from "../../proto/client.ts";
-import { H2Channel } from "../../proto/h2/h2.ts";
+import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
+import type { HealthCheckResponse__Output } from "../../proto/gen/prism/interfaces/lifecycle/HealthCheckResponse.ts";
+import type { InitializeResponse__Output } from "../../proto/gen/prism/interfaces/lifecycle/InitializeResponse.ts";
+import type { DrainResponse__Output } from "../../proto/gen/prism/interfaces/lifecycle/DrainResponse.ts";
+import { GrpcClient } from "../../proto/transport/grpc_client.ts";
 import type { Logger, LogLevel } from "../log/logger.ts";
 import {
   grpcTarget,
@@ -135,6 +137,13 @@ export function pluginEnv(kind: string): Record<string, string> {
 const LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
 /** A process that ran this long before it crashed restarts without backoff. */
 const STABLE_MS = 30_000;
+/**
+ * Each stream's receive window on the connection to a plugin: what the
+ * proxy buffers for a subscriber or scan whose client is not reading
+ * (the plugin then waits, and pauses its backend).
+ */
+const PLUGIN_STREAM_WINDOW = 1024 * 1024;
+const LIFECYCLE = serviceDefinition(SERVICE_NAMES.lifecycle);
 
 /**
  * A running, supervised plugin.
@@ -143,7 +152,7 @@ const STABLE_MS = 30_000;
  * ```ts ignore
  * import { PluginProcess } from "./plugin_process.ts";
  * const plugin = await PluginProcess.start({ kind: "redis", namespace: "cache", config, version, log, command });
- * if (plugin.ready) await unary(plugin.clients!.keyvalue, "Get", { key: "k" });
+ * if (plugin.ready) await plugin.client!.unaryRaw(path, requestBytes);
  * await plugin.stop();
  * ```
  */
@@ -155,8 +164,7 @@ export class PluginProcess {
   #state: State = "starting";
   #child: Deno.ChildProcess | undefined;
   #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  #clients: PrismClients | undefined;
-  #channel: H2Channel | undefined;
+  #client: GrpcClient | undefined;
   #interfaces: string[] = [];
   #health: PluginHealth = { status: "UNKNOWN", message: "starting", details: {} };
   #healthTimer: ReturnType<typeof setInterval> | undefined;
@@ -202,28 +210,20 @@ export class PluginProcess {
 
   /** Whether calls can be forwarded now. */
   get ready(): boolean {
-    return this.#state === "running" && this.#clients !== undefined;
-  }
-
-  /** Clients connected to the plugin (undefined while it is not running). */
-  get clients(): PrismClients | undefined {
-    return this.ready ? this.#clients : undefined;
+    return this.#state === "running" && this.#client !== undefined;
   }
 
   /**
-   * The lean HTTP/2 channel to the plugin that unary data calls take
-   * (undefined while it is not running); streams and lifecycle calls use
-   * {@linkcode PluginProcess.clients}.
+   * The gRPC client connected to the plugin — one HTTP/2 connection for
+   * data, streams and lifecycle calls (undefined while it is not running).
    */
-  get channel(): H2Channel | undefined {
-    return this.ready ? this.#channel : undefined;
+  get client(): GrpcClient | undefined {
+    return this.ready ? this.#client : undefined;
   }
 
   #disconnect(): void {
-    this.#clients?.close();
-    this.#clients = undefined;
-    this.#channel?.close();
-    this.#channel = undefined;
+    this.#client?.close();
+    this.#client = undefined;
   }
 
   /** The service names the plugin declared in Initialize. */
@@ -286,33 +286,30 @@ export class PluginProcess {
     let handshake: Handshake;
     try {
       handshake = await this.#readHandshake(child, exited);
-      this.#clients = connect(grpcTarget(handshake));
-      this.#channel = new H2Channel(grpcTarget(handshake), {
+      const client = new GrpcClient(grpcTarget(handshake), {
         timeoutMs: this.#opts.lifecycleTimeoutMs,
+        streamWindow: PLUGIN_STREAM_WINDOW,
+        userAgent: "prism-proxy",
       });
-      const md = new Metadata();
-      md.set("x-request-id", `init-${crypto.randomUUID()}`);
-      const init = await unary(
-        this.#clients.lifecycle,
-        "Initialize",
-        {
-          name: this.#opts.namespace,
-          version: this.#opts.version,
-          config: JSON.stringify(this.#opts.config),
-        },
-        { deadline: Date.now() + this.#opts.lifecycleTimeoutMs },
-        md,
-      );
+      this.#client = client;
+      await client.channel.ready();
+      const init = await client.unary(LIFECYCLE.Initialize, {
+        name: this.#opts.namespace,
+        version: this.#opts.version,
+        config: JSON.stringify(this.#opts.config),
+      }, {
+        deadline: Date.now() + this.#opts.lifecycleTimeoutMs,
+        metadata: [["x-request-id", `init-${crypto.randomUUID()}`]],
+      }) as InitializeResponse__Output;
       this.#interfaces = init.metadata?.interfaces ?? [];
-      await unary(this.#clients.lifecycle, "Start", {}, {
+      await client.unary(LIFECYCLE.Start, {}, {
         deadline: Date.now() + this.#opts.lifecycleTimeoutMs,
       });
-      await this.#channel.ready();
     } catch (err) {
       this.#disconnect();
       this.#kill(child, "SIGKILL");
       const code = (err as { code?: number }).code;
-      const details = (err as { details?: string }).details ?? (err as Error).message;
+      const details = (err as Error).message;
       // INVALID_ARGUMENT from Initialize: the plugin rejected its config.
       throw new PluginStartError(
         `plugin ${this.#opts.kind} of namespace "${this.#opts.namespace}" did not start: ${details}`,
@@ -419,14 +416,14 @@ export class PluginProcess {
   #startHealthChecks(): void {
     let inFlight = false;
     const timer = setInterval(async () => {
-      const clients = this.#clients;
-      if (this.#state !== "running" || !clients || inFlight) return;
+      const client = this.#client;
+      if (this.#state !== "running" || !client || inFlight) return;
       inFlight = true;
       try {
         // A plugin's own checks (e.g. a PING with its timeout) may take a second or two.
-        const res = await unary(clients.lifecycle, "HealthCheck", {}, {
+        const res = await client.unary(LIFECYCLE.HealthCheck, {}, {
           deadline: Date.now() + Math.max(2500, this.#opts.healthIntervalMs),
-        });
+        }) as HealthCheckResponse__Output;
         const before = this.#health.status;
         this.#health = {
           status: res.status as PluginHealth["status"],
@@ -528,15 +525,15 @@ export class PluginProcess {
     clearInterval(this.#healthTimer);
     clearTimeout(this.#restartTimer);
     const child = this.#child;
-    const clients = this.#clients;
-    if (wasRunning && clients) {
+    const client = this.#client;
+    if (wasRunning && client) {
       try {
-        const drained = await unary(clients.lifecycle, "Drain", {
+        const drained = await client.unary(LIFECYCLE.Drain, {
           timeout_seconds: Math.ceil(drainMs / 1000),
           reason: "proxy shutting down",
-        }, { deadline: Date.now() + drainMs + 1000 });
+        }, { deadline: Date.now() + drainMs + 1000 }) as DrainResponse__Output;
         this.#log.info("plugin drained", { drained: drained.drained, aborted: drained.aborted });
-        await unary(clients.lifecycle, "Stop", { timeout_seconds: Math.ceil(graceMs / 1000) }, {
+        await client.unary(LIFECYCLE.Stop, { timeout_seconds: Math.ceil(graceMs / 1000) }, {
           deadline: Date.now() + graceMs,
         });
       } catch (err) {

@@ -10,7 +10,7 @@
  * @module
  */
 import { serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
-import { grpcFrame as frameMessage } from "../../proto/h2/h2.ts";
+import { grpcFrame as frameMessage } from "../../proto/transport/h2_client.ts";
 import { findExecutable } from "../tools.ts";
 import { percentiles, type ScenarioReport } from "./report.ts";
 

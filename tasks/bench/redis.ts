@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { SERVICE_NAMES } from "../../proto/definitions.ts";
-import { unary } from "../../proto/client.ts";
+import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
 import { Logger } from "../../proxy/log/logger.ts";
 import { pluginCommand } from "../../proxy/backend/factory.ts";
 import { PluginProcess } from "../../proxy/supervisor/plugin_process.ts";
@@ -89,9 +88,11 @@ export async function pluginStartToHealthy(
       command: await pluginCommand("redis", config),
     });
     for (;;) {
-      const h = await unary(p.clients!.lifecycle, "HealthCheck", {}, {
-        deadline: Date.now() + 2000,
-      });
+      const h = await p.client!.unary(
+        serviceDefinition(SERVICE_NAMES.lifecycle).HealthCheck,
+        {},
+        { deadline: Date.now() + 2000 },
+      ) as { status: string };
       if (h.status === "HEALTHY") break;
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import { isOpName, OP_NAMES, type OpName } from "./ops.ts";
-import { parseAddress } from "../../proto/h2/h2.ts";
+import { parseAddress } from "../../proto/transport/h2_client.ts";
 
 /** Load shapes over the measured duration (see `profile.ts`). */
 export const PROFILES = ["constant", "ramp", "spike"] as const;

@@ -8,7 +8,7 @@
  * @module
  */
 import type { MixEntry, Profile } from "./flags.ts";
-import { GRPC, H2Channel, requestHeaders } from "../../proto/h2/h2.ts";
+import { GRPC, H2Channel, requestHeaders } from "../../proto/transport/h2_client.ts";
 import { type OpName, opPath, RequestCache } from "./ops.ts";
 import { type Clock, type ClockStarter, prepareClock } from "./clock.ts";
 import { levelAt, Schedule } from "./profile.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { SERVICE_NAMES, serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
-import { grpcFrame } from "../../proto/h2/h2.ts";
+import { grpcFrame } from "../../proto/transport/h2_client.ts";
 
 /**
  * Every op the tester knows, in CONTRACT §6 order.

@@ -9,7 +9,7 @@
  */
 import type { LoadOptions } from "./flags.ts";
 import { Generator, type GeneratorConfig, type SampleBatch } from "./generator.ts";
-import { H2Connection } from "../../proto/h2/h2.ts";
+import { H2Connection } from "../../proto/transport/h2_client.ts";
 import { seedData } from "./seed.ts";
 import { Stats } from "./stats.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";

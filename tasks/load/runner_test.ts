@@ -67,8 +67,9 @@ Deno.test(
       const summary = await g.run(Date.now());
       const took = performance.now() - t0;
       const done = batches.reduce((n, b) => n + b.count, 0);
-      // 2 in flight × 50 ms: ~40 calls/s of the 200 asked.
-      assert.ok(done >= 15 && done <= 30, `${done} calls`);
+      // 2 in flight × 50 ms: at most ~40 calls/s of the 200 asked (a busy machine
+      // serves fewer; none can serve more).
+      assert.ok(done >= 5 && done <= 30, `${done} calls`);
       assert.ok(summary.unsent >= 60, `unsent ${summary.unsent}`);
       assert.equal(done + summary.unsent + summary.unfinished, 100);
       assert.ok(took < 1500, `took ${took} ms`);

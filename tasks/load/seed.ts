@@ -7,8 +7,8 @@
  * @module
  */
 import { statusName } from "../../proto/status.ts";
-import type { H2Connection } from "../../proto/h2/h2.ts";
-import { requestHeaders } from "../../proto/h2/h2.ts";
+import type { H2Connection } from "../../proto/transport/h2_client.ts";
+import { requestHeaders } from "../../proto/transport/h2_client.ts";
 import { type OpName, opPath, OPS, RequestCache, type Seed } from "./ops.ts";
 
 /** The op that creates each kind of seed data. */
@@ -28,7 +28,7 @@ const IN_FLIGHT = 64;
  *
  * @example
  * ```ts ignore
- * import { H2Connection } from "../../proto/h2/h2.ts";
+ * import { H2Connection } from "../../proto/transport/h2_client.ts";
  * import { seedData } from "./seed.ts";
  * const conn = await H2Connection.connect("127.0.0.1:8980");
  * console.log(await seedData(conn, "127.0.0.1:8980", "default", ["get"], 1000, 100)); // []

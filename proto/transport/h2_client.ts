@@ -67,8 +67,25 @@ const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY
 const WINDOW_UPDATE = 8;
 const CONTINUATION = 9;
 const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
-/** The receive window this client announces, per stream and for the connection. */
+/** The receive windows this client announces by default, per stream and for the connection. */
 const RECV_WINDOW = 16 * 1024 * 1024;
+
+/**
+ * Options of {@linkcode H2Connection.connect}.
+ *
+ * @example
+ * ```ts
+ * import type { H2ConnectOptions } from "./h2_client.ts";
+ * const opts: H2ConnectOptions = { streamWindow: 1 << 20 };
+ * console.log(opts.streamWindow);
+ * ```
+ */
+export interface H2ConnectOptions {
+  /** Each stream's receive window: what a paused stream may buffer (default 16 MiB). */
+  streamWindow?: number;
+  /** The connection's receive window (default 16 MiB). */
+  connectionWindow?: number;
+}
 const MAX_STREAM_ID = 2 ** 31 - 1;
 
 /**
@@ -77,7 +94,7 @@ const MAX_STREAM_ID = 2 ** 31 - 1;
  *
  * @example
  * ```ts
- * import { grpcFrame } from "./h2.ts";
+ * import { grpcFrame } from "./h2_client.ts";
  * console.log(grpcFrame(new Uint8Array([1, 2]))); // Uint8Array(7) [0, 0, 0, 0, 2, 1, 2]
  * ```
  */
@@ -172,6 +189,11 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
+/** The length field of the gRPC message prefix at `at`. */
+function readLength(buf: Uint8Array, at = 0): number {
+  return ((buf[at + 1] << 24) | (buf[at + 2] << 16) | (buf[at + 3] << 8) | buf[at + 4]) >>> 0;
+}
+
 function u32(n: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, n);
@@ -206,6 +228,57 @@ interface Stream {
   /** The outcome came from the transport, not from `grpc-status`. */
   transport: boolean;
   ended: boolean;
+  /** A streaming call's receiver (messages one by one, with flow control). */
+  handlers?: StreamHandlers;
+  /** Streaming: delivery paused by the receiver; DATA waits (uncredited) in `queue`. */
+  paused: boolean;
+  queue?: Uint8Array[];
+  /** Streaming: an unfinished message's bytes. */
+  partial?: Uint8Array;
+  /** Streaming: END_STREAM arrived while DATA waited in the queue. */
+  endQueued: boolean;
+  /** Response headers were seen (the next HEADERS are trailers). */
+  sawHeaders: boolean;
+}
+
+/**
+ * The receiver of a streaming call ({@linkcode H2Connection.stream}).
+ *
+ * @example
+ * ```ts
+ * import type { StreamHandlers } from "./h2_client.ts";
+ * const handlers: StreamHandlers = {
+ *   onMessage: (bytes) => console.log("message of", bytes.length, "bytes"),
+ *   onEnd: (status, message) => console.log("ended", status, message),
+ * };
+ * console.log(typeof handlers.onMessage);
+ * ```
+ */
+export interface StreamHandlers {
+  /** The response headers (before the first message; not for a Trailers-Only answer). */
+  onHeaders?(fields: HeaderField[]): void;
+  /** One response message (without its 5-byte prefix; the caller owns the bytes). */
+  onMessage(message: Uint8Array): void;
+  /** The call's outcome, as for {@linkcode CallDone}. */
+  onEnd(status: number, message: string, transport: boolean): void;
+}
+
+/**
+ * Controls a streaming call: {@linkcode pause} stops delivery (and the
+ * credit that lets the server send more), {@linkcode resume} restarts it,
+ * {@linkcode cancel} resets the stream.
+ *
+ * @example
+ * ```ts
+ * import type { StreamControl } from "./h2_client.ts";
+ * const backpressure = (ctl: StreamControl, full: boolean) => full ? ctl.pause() : ctl.resume();
+ * console.log(typeof backpressure);
+ * ```
+ */
+export interface StreamControl {
+  pause(): void;
+  resume(): void;
+  cancel: CancelCall;
 }
 
 /**
@@ -214,7 +287,7 @@ interface Stream {
  *
  * @example
  * ```ts
- * import { requestHeaders } from "./h2.ts";
+ * import { requestHeaders } from "./h2_client.ts";
  * const block = requestHeaders("127.0.0.1:8980", "/prism.interfaces.keyvalue.KeyValueBasicInterface/Get");
  * console.log(block.length > 0); // true
  * ```
@@ -244,7 +317,7 @@ export function requestHeaders(
  *
  * @example
  * ```ts
- * import { callHeaders, requestHeaders } from "./h2.ts";
+ * import { callHeaders, requestHeaders } from "./h2_client.ts";
  * const base = requestHeaders("127.0.0.1:8980", "/prism.interfaces.keyvalue.KeyValueBasicInterface/Get");
  * const block = callHeaders(base, [["grpc-timeout", "100m"], ["x-request-id", "r-1"]]);
  * console.log(block.length > base.length); // true
@@ -263,7 +336,7 @@ export function callHeaders(base: Uint8Array, fields: HeaderField[]): Uint8Array
  *
  * @example
  * ```ts ignore
- * import { H2Connection, requestHeaders } from "./h2.ts";
+ * import { H2Connection, requestHeaders } from "./h2_client.ts";
  * const conn = await H2Connection.connect("127.0.0.1:8980", 3000);
  * const headers = requestHeaders("127.0.0.1:8980", "/prism.interfaces.keyvalue.KeyValueBasicInterface/Get");
  * const body = new Uint8Array([0, 0, 0, 0, 3, 0x12, 0x01, 0x61]); // Get{key:"a"}
@@ -292,9 +365,13 @@ export class H2Connection {
   #closed = false;
   #closeReason = "";
   #settled?: (err?: Error) => void;
+  readonly #streamWindow: number;
+  readonly #connWindow: number;
 
-  private constructor(conn: Deno.Conn) {
+  private constructor(conn: Deno.Conn, options: H2ConnectOptions) {
     this.#conn = conn;
+    this.#streamWindow = options.streamWindow ?? RECV_WINDOW;
+    this.#connWindow = options.connectionWindow ?? RECV_WINDOW;
   }
 
   /**
@@ -303,8 +380,12 @@ export class H2Connection {
    * the HTTP/2 handshake; rejects with a message naming the address when the
    * target cannot be reached or does not speak HTTP/2 within `timeoutMs`.
    */
-  static async connect(address: string, timeoutMs = 3000): Promise<H2Connection> {
-    const options: Deno.ConnectOptions | Deno.UnixConnectOptions = address.startsWith("unix:")
+  static async connect(
+    address: string,
+    timeoutMs = 3000,
+    options: H2ConnectOptions = {},
+  ): Promise<H2Connection> {
+    const target: Deno.ConnectOptions | Deno.UnixConnectOptions = address.startsWith("unix:")
       ? { transport: "unix", path: address.slice(5) }
       : parseAddress(address);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -319,11 +400,11 @@ export class H2Connection {
     });
     let tcp: Deno.Conn | undefined;
     try {
-      const connecting = (Deno.connect as (o: typeof options) => Promise<Deno.Conn>)(options)
+      const connecting = (Deno.connect as (o: typeof target) => Promise<Deno.Conn>)(target)
         .then((c) => (tcp = c));
       connecting.catch(() => {});
       await Promise.race([connecting, timeout]);
-      const conn = new H2Connection(tcp!);
+      const conn = new H2Connection(tcp!, options);
       await Promise.race([conn.#handshake(address), timeout]);
       return conn;
     } catch (err) {
@@ -346,10 +427,12 @@ export class H2Connection {
     dv.setUint16(0, 0x2); // ENABLE_PUSH
     dv.setUint32(2, 0);
     dv.setUint16(6, 0x4); // INITIAL_WINDOW_SIZE
-    dv.setUint32(8, RECV_WINDOW);
+    dv.setUint32(8, this.#streamWindow);
     this.#send(PREFACE);
     this.#send(frame(FRAME.SETTINGS, 0, 0, settings));
-    this.#send(frame(WINDOW_UPDATE, 0, 0, u32(RECV_WINDOW - 65535)));
+    if (this.#connWindow > 65535) {
+      this.#send(frame(WINDOW_UPDATE, 0, 0, u32(this.#connWindow - 65535)));
+    }
     const ready = new Promise<void>((resolve, reject) => {
       this.#settled = (err) => (err ? reject(err) : resolve());
     });
@@ -379,6 +462,46 @@ export class H2Connection {
    * bytes when `collect` is set. Returns a function that cancels the call.
    */
   call(headers: Uint8Array, body: Uint8Array, done: CallDone, collect = false): CancelCall {
+    return this.#open(headers, body, done, collect, undefined);
+  }
+
+  /**
+   * Starts a streaming call (server-streaming: one request, messages back):
+   * each response message goes to `handlers.onMessage` as it completes, the
+   * outcome to `handlers.onEnd`. While paused, what arrives waits
+   * uncredited, so the server can send no more than the stream window.
+   */
+  stream(headers: Uint8Array, body: Uint8Array, handlers: StreamHandlers): StreamControl {
+    let s!: Stream;
+    const cancel = this.#open(
+      headers,
+      body,
+      (status, message, _bytes, _data, transport) => handlers.onEnd(status, message, !!transport),
+      false,
+      handlers,
+      (created) => (s = created),
+    );
+    return {
+      cancel,
+      pause: () => {
+        s.paused = true;
+      },
+      resume: () => {
+        if (!s.paused) return;
+        s.paused = false;
+        this.#drainQueue(s);
+      },
+    };
+  }
+
+  #open(
+    headers: Uint8Array,
+    body: Uint8Array,
+    done: CallDone,
+    collect: boolean,
+    handlers: StreamHandlers | undefined,
+    created?: (s: Stream) => void,
+  ): CancelCall {
     const s: Stream = {
       id: 0,
       headers,
@@ -394,7 +517,12 @@ export class H2Connection {
       chunks: collect ? [] : undefined,
       transport: false,
       ended: false,
+      handlers,
+      paused: false,
+      endQueued: false,
+      sawHeaders: false,
     };
+    created?.(s);
     const cancel: CancelCall = (status, message) => this.#cancel(s, status, message);
     if (!this.usable) {
       this.#end(s, GRPC.UNAVAILABLE, this.#closeReason || "connection out of stream ids");
@@ -577,23 +705,34 @@ export class H2Connection {
     switch (type) {
       case FRAME.DATA: {
         this.#connUnacked += payload.length;
-        if (this.#connUnacked >= RECV_WINDOW / 2) {
+        if (this.#connUnacked >= this.#connWindow / 2) {
           this.#send(frame(WINDOW_UPDATE, 0, 0, u32(this.#connUnacked)));
           this.#connUnacked = 0;
         }
         const s = this.#streams.get(id);
         if (!s) return;
-        s.received += payload.length;
-        if (s.chunks !== undefined && payload.length > 0) s.chunks.push(payload.slice());
-        if (flags & FLAG.END_STREAM) {
+        let data = payload;
+        if (flags & FLAG.PADDED) {
+          const pad = payload[0] ?? 0;
+          if (pad + 1 > payload.length) {
+            this.#fail("protocol error: DATA padding longer than the frame");
+            return;
+          }
+          data = payload.subarray(1, payload.length - pad);
+          this.#credit(s, payload.length - data.length);
+        }
+        const end = (flags & FLAG.END_STREAM) !== 0;
+        s.received += data.length;
+        if (s.handlers !== undefined) {
+          this.#streamData(s, data, end);
+          return;
+        }
+        if (s.chunks !== undefined && data.length > 0) s.chunks.push(data.slice());
+        if (end) {
           this.#finish(s);
           return;
         }
-        s.unacked += payload.length;
-        if (s.unacked >= RECV_WINDOW / 2) {
-          this.#send(frame(WINDOW_UPDATE, 0, id, u32(s.unacked)));
-          s.unacked = 0;
-        }
+        this.#credit(s, data.length);
         return;
       }
       case FRAME.HEADERS: {
@@ -709,7 +848,118 @@ export class H2Connection {
       else if (name === "grpc-status") s.grpcStatus = Number(value);
       else if (name === "grpc-message") s.message = decodeGrpcMessage(value);
     }
-    if (endStream) this.#finish(s);
+    if (!endStream && !s.sawHeaders) {
+      s.sawHeaders = true;
+      try {
+        s.handlers?.onHeaders?.(fields);
+      } catch (err) {
+        this.#cancel(
+          s,
+          GRPC.INTERNAL,
+          `response headers handler failed: ${(err as Error).message}`,
+        );
+        return;
+      }
+    }
+    if (!endStream) return;
+    if (s.handlers !== undefined && (s.paused || (s.queue?.length ?? 0) > 0)) {
+      s.endQueued = true; // after the messages still waiting
+      return;
+    }
+    this.#finish(s);
+  }
+
+  /** Returns `n` bytes of receive credit for `s` (sent in batches). */
+  #credit(s: Stream, n: number) {
+    if (n <= 0 || s.ended) return;
+    s.unacked += n;
+    if (s.unacked >= this.#streamWindow / 4) {
+      this.#send(frame(WINDOW_UPDATE, 0, s.id, u32(s.unacked)));
+      s.unacked = 0;
+    }
+  }
+
+  /** Streaming DATA: deliver complete messages, or queue while paused. */
+  #streamData(s: Stream, data: Uint8Array, end: boolean) {
+    if (s.paused || (s.queue?.length ?? 0) > 0) {
+      if (data.length > 0) (s.queue ??= []).push(data.slice());
+      if (end) s.endQueued = true;
+      return;
+    }
+    const rest = this.#deliver(s, data);
+    if (rest !== undefined) {
+      (s.queue ??= []).unshift(rest.slice());
+      if (end) s.endQueued = true;
+      return;
+    }
+    if (end && !s.ended) this.#finish(s);
+  }
+
+  /** Resumes delivery of queued DATA. */
+  #drainQueue(s: Stream) {
+    const q = s.queue;
+    while (q !== undefined && q.length > 0 && !s.paused && !s.ended) {
+      const chunk = q.shift()!;
+      const rest = this.#deliver(s, chunk);
+      if (rest !== undefined) q.unshift(rest);
+    }
+    if (!s.paused && (q === undefined || q.length === 0) && s.endQueued && !s.ended) {
+      this.#finish(s);
+    }
+  }
+
+  /**
+   * Parses messages out of `data` and delivers them, crediting what it
+   * takes; returns what is left when the receiver paused midway.
+   */
+  #deliver(s: Stream, data: Uint8Array): Uint8Array | undefined {
+    let at = 0;
+    const handlers = s.handlers!;
+    while (at < data.length) {
+      if (s.paused || s.ended) {
+        this.#credit(s, at);
+        return data.subarray(at);
+      }
+      // Gather at least a prefix, then the whole message, into `partial` when split.
+      let buf = data;
+      let from = at;
+      if (s.partial !== undefined) {
+        const need = s.partial.length < 5 ? 5 : 5 + readLength(s.partial);
+        const take = Math.min(need - s.partial.length, data.length - at);
+        const grown = new Uint8Array(s.partial.length + take);
+        grown.set(s.partial, 0);
+        grown.set(data.subarray(at, at + take), s.partial.length);
+        s.partial = grown;
+        at += take;
+        if (grown.length < 5 || grown.length < 5 + readLength(grown)) continue;
+        buf = grown;
+        from = 0;
+        s.partial = undefined;
+      } else if (data.length - at < 5 || data.length - at < 5 + readLength(data, at)) {
+        s.partial = data.slice(at);
+        at = data.length;
+        continue;
+      }
+      const len = readLength(buf, from);
+      if (buf[from] !== 0) {
+        this.#cancel(
+          s,
+          GRPC.INTERNAL,
+          "the server sent a compressed message, which was not asked for",
+        );
+        return undefined;
+      }
+      const message = buf.slice(from + 5, from + 5 + len);
+      if (buf === data) at = from + 5 + len;
+      try {
+        handlers.onMessage(message);
+      } catch (err) {
+        this.#cancel(s, GRPC.INTERNAL, `message handler failed: ${(err as Error).message}`);
+        return undefined;
+      }
+    }
+    this.#credit(s, data.length);
+    return undefined;
   }
 
   #finish(s: Stream) {
@@ -725,6 +975,10 @@ export class H2Connection {
           ? "the server sent no grpc-status"
           : `HTTP status ${s.http} without grpc-status`;
       }
+    }
+    if (s.handlers !== undefined && status === GRPC.OK && s.partial !== undefined) {
+      status = GRPC.INTERNAL;
+      s.message = "the response ended inside a message";
     }
     const chunks = s.chunks;
     if (chunks === undefined) {
@@ -778,7 +1032,7 @@ export class H2Connection {
  *
  * @example
  * ```ts ignore
- * import { H2Channel } from "./h2.ts";
+ * import { H2Channel } from "./h2_client.ts";
  * const ch = new H2Channel("127.0.0.1:8980");
  * await ch.ready();
  * ch.close();
@@ -793,11 +1047,28 @@ export class H2Channel {
   #closed = false;
   #timeoutMs: number;
   #retryMs: number;
+  #connectOptions: H2ConnectOptions;
 
-  constructor(address: string, options: { timeoutMs?: number; retryMs?: number } = {}) {
+  /**
+   * `timeoutMs` bounds a connection attempt (default 3 s), `retryMs` spaces
+   * attempts (default 500 ms); the rest goes to {@linkcode H2Connection.connect}.
+   */
+  constructor(
+    address: string,
+    options: { timeoutMs?: number; retryMs?: number } & H2ConnectOptions = {},
+  ) {
     this.address = address;
     this.#timeoutMs = options.timeoutMs ?? 3000;
     this.#retryMs = options.retryMs ?? 500;
+    this.#connectOptions = {
+      streamWindow: options.streamWindow,
+      connectionWindow: options.connectionWindow,
+    };
+  }
+
+  /** Whether the channel has a usable connection now. */
+  get connected(): boolean {
+    return this.#conn?.usable === true;
   }
 
   /** Connects (once); rejects with the connection error. */
@@ -813,7 +1084,11 @@ export class H2Channel {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       this.#lastAttempt = performance.now();
       try {
-        const conn = await H2Connection.connect(this.address, this.#timeoutMs);
+        const conn = await H2Connection.connect(
+          this.address,
+          this.#timeoutMs,
+          this.#connectOptions,
+        );
         if (this.#closed) conn.close();
         else this.#conn = conn;
       } catch (err) {
@@ -854,6 +1129,37 @@ export class H2Channel {
       if (cancelled) return;
       cancelled = true;
       done(status, message, 0, undefined, true);
+    };
+  }
+
+  /** Starts a streaming call (see {@linkcode H2Connection.stream}). */
+  stream(headers: Uint8Array, body: Uint8Array, handlers: StreamHandlers): StreamControl {
+    const conn = this.#conn;
+    if (conn?.usable) return conn.stream(headers, body, handlers);
+    let inner: StreamControl | undefined;
+    let ended = false;
+    let paused = false;
+    const end = (status: number, message: string) => {
+      if (ended) return;
+      ended = true;
+      handlers.onEnd(status, message, true);
+    };
+    if (this.#closed) {
+      end(GRPC.CANCELLED, "closed by the client");
+    } else {
+      this.#reconnect().then(() => {
+        if (ended) return;
+        const c = this.#conn;
+        if (c?.usable) {
+          inner = c.stream(headers, body, handlers);
+          if (paused) inner.pause();
+        } else end(GRPC.UNAVAILABLE, this.#lastError || c?.closeReason || "not connected");
+      });
+    }
+    return {
+      pause: () => inner ? inner.pause() : (paused = true),
+      resume: () => inner ? inner.resume() : (paused = false),
+      cancel: (status, message) => inner ? inner.cancel(status, message) : end(status, message),
     };
   }
 

@@ -12,7 +12,7 @@ import {
   parseAddress,
   requestHeaders,
   rstToGrpc,
-} from "./h2.ts";
+} from "./h2_client.ts";
 import { encodeHeaders, type HeaderField } from "./hpack.ts";
 
 const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;

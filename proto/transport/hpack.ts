@@ -1,12 +1,65 @@
 /**
- * HPACK (RFC 7541) for the load tester's HTTP/2 client: a complete decoder
- * (static and dynamic tables, Huffman-coded strings) for the headers and
- * trailers servers send, and a minimal encoder for request headers that
- * never touches the server's dynamic table (literals without indexing, no
- * Huffman), so a request's header block can be encoded once and reused.
+ * HPACK (RFC 7541) for this folder's HTTP/2 client and server: a complete
+ * decoder (static and dynamic tables, Huffman-coded strings) hardened for
+ * hostile input — every malformed block is an {@linkcode HpackError}
+ * (a COMPRESSION_ERROR), and a block that decodes to more than the header
+ * list limit is still decoded to the end (so that the connection's table
+ * stays in step) but answered with {@linkcode HeaderListTooLargeError}
+ * instead of its fields, so an "HPACK bomb" costs time in proportion to its
+ * bytes on the wire and memory bounded by the limit.
+ *
+ * The encoder never touches the peer's dynamic table (literals without
+ * indexing, no Huffman), so a header block can be encoded once and reused
+ * on any connection at any time.
  *
  * @module
  */
+
+/**
+ * A header block that cannot be decoded: the connection must end with
+ * COMPRESSION_ERROR (RFC 7541 §2.3, RFC 9113 §4.3).
+ *
+ * @example
+ * ```ts
+ * import { HpackDecoder, HpackError } from "./hpack.ts";
+ * try {
+ *   new HpackDecoder().decode(new Uint8Array([0x80])); // index 0
+ * } catch (err) {
+ *   console.log(err instanceof HpackError); // true
+ * }
+ * ```
+ */
+export class HpackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HpackError";
+  }
+}
+
+/**
+ * A header block that decoded correctly but to more than the header list
+ * limit (the connection's HPACK state is intact; only the stream fails).
+ *
+ * @example
+ * ```ts
+ * import { HeaderListTooLargeError, HpackDecoder } from "./hpack.ts";
+ * const block = new Uint8Array([0x82, 0x82, 0x82]); // ":method: GET" three times
+ * try {
+ *   new HpackDecoder().decode(block, 60);
+ * } catch (err) {
+ *   console.log(err instanceof HeaderListTooLargeError); // true
+ * }
+ * ```
+ */
+export class HeaderListTooLargeError extends Error {
+  /** The decoded size (RFC 9113 §6.5.2: names, values and 32 octets a field). */
+  readonly size: number;
+  constructor(size: number, limit: number) {
+    super(`header list of ${size} octets is over the limit of ${limit}`);
+    this.name = "HeaderListTooLargeError";
+    this.size = size;
+  }
+}
 
 /** The static table (RFC 7541 Appendix A), index 1..61. */
 const STATIC_TABLE: readonly (readonly [string, string])[] = [
@@ -132,11 +185,11 @@ export function huffmanDecode(bytes: Uint8Array): string {
     for (let bit = 7; bit >= 0; bit--) {
       code = (code << 1) | ((b >> bit) & 1);
       len++;
-      if (len > 30) throw new Error("HPACK: invalid Huffman code");
+      if (len > 30) throw new HpackError("HPACK: invalid Huffman code");
       const n = COUNT[len];
       if (n > 0 && code - FIRST_CODE[len] < n && code >= FIRST_CODE[len]) {
         const sym = SYMBOLS[OFFSET[len] + code - FIRST_CODE[len]];
-        if (sym === 256) throw new Error("HPACK: EOS in a Huffman string");
+        if (sym === 256) throw new HpackError("HPACK: EOS in a Huffman string");
         out += String.fromCharCode(sym);
         code = 0;
         len = 0;
@@ -144,7 +197,7 @@ export function huffmanDecode(bytes: Uint8Array): string {
     }
   }
   // What is left must be padding: fewer than 8 bits, all ones.
-  if (len >= 8 || code !== (1 << len) - 1) throw new Error("HPACK: invalid Huffman padding");
+  if (len >= 8 || code !== (1 << len) - 1) throw new HpackError("HPACK: invalid Huffman padding");
   return out;
 }
 
@@ -169,12 +222,17 @@ export class HpackDecoder {
   #dynamic: HeaderField[] = [];
   #size = 0;
   #maxSize: number;
+  readonly #limit: number;
   #pos = 0;
   #buf: Uint8Array = new Uint8Array(0);
 
-  /** `maxTableSize`: the SETTINGS_HEADER_TABLE_SIZE this side announced (default 4096). */
+  /**
+   * `maxTableSize`: the SETTINGS_HEADER_TABLE_SIZE this side announced
+   * (default 4096); a table size update above it is an error.
+   */
   constructor(maxTableSize = 4096) {
     this.#maxSize = maxTableSize;
+    this.#limit = maxTableSize;
   }
 
   /** Current dynamic table size in octets (RFC 7541 §4.1). */
@@ -182,28 +240,46 @@ export class HpackDecoder {
     return this.#size;
   }
 
-  /** Decodes one complete header block. */
-  decode(block: Uint8Array): HeaderField[] {
+  /**
+   * Decodes one complete header block. The fields returned are shared with
+   * the tables: read them, never change them.
+   *
+   * @throws {HpackError} when the block is malformed (COMPRESSION_ERROR).
+   * @throws {HeaderListTooLargeError} when the decoded list is over
+   * `maxListSize` (the whole block was still decoded).
+   */
+  decode(block: Uint8Array, maxListSize = Infinity): HeaderField[] {
     this.#buf = block;
     this.#pos = 0;
     const out: HeaderField[] = [];
+    let listSize = 0;
+    let first = true;
     while (this.#pos < block.length) {
       const b = block[this.#pos];
+      let field: HeaderField;
       if (b & 0x80) {
-        out.push(this.#lookup(this.#int(7)));
+        field = this.#lookup(this.#int(7));
       } else if (b & 0x40) {
-        const field = this.#literal(6);
+        field = this.#literal(6);
         this.#add(field);
-        out.push(field);
       } else if (b & 0x20) {
+        // RFC 7541 §4.2: only at the start of a block.
+        if (!first) throw new HpackError("HPACK: dynamic table size update after a header field");
         const size = this.#int(5);
-        if (size > 4096) throw new Error(`HPACK: table size update ${size} over 4096`);
+        if (size > this.#limit) {
+          throw new HpackError(`HPACK: table size update to ${size}, over ${this.#limit}`);
+        }
         this.#maxSize = size;
         this.#evict();
+        continue;
       } else {
-        out.push(this.#literal(4));
+        field = this.#literal(4);
       }
+      first = false;
+      listSize += field[0].length + field[1].length + 32;
+      if (listSize <= maxListSize) out.push(field);
     }
+    if (listSize > maxListSize) throw new HeaderListTooLargeError(listSize, maxListSize);
     return out;
   }
 
@@ -213,26 +289,25 @@ export class HpackDecoder {
     if (value < mask) return value;
     let shift = 0;
     for (;;) {
-      if (this.#pos >= this.#buf.length) throw new Error("HPACK: truncated integer");
+      if (this.#pos >= this.#buf.length) throw new HpackError("HPACK: truncated integer");
       const b = this.#buf[this.#pos++];
       value += (b & 0x7f) * 2 ** shift;
       shift += 7;
       if ((b & 0x80) === 0) return value;
-      if (shift > 28) throw new Error("HPACK: integer too large");
+      if (shift > 28) throw new HpackError("HPACK: integer too large");
     }
   }
 
   #string(): string {
+    if (this.#pos >= this.#buf.length) throw new HpackError("HPACK: truncated string");
     const huffman = (this.#buf[this.#pos] & 0x80) !== 0;
     const len = this.#int(7);
     const end = this.#pos + len;
-    if (end > this.#buf.length) throw new Error("HPACK: truncated string");
+    if (end > this.#buf.length) throw new HpackError("HPACK: truncated string");
     const bytes = this.#buf.subarray(this.#pos, end);
     this.#pos = end;
     if (huffman) return huffmanDecode(bytes);
-    let s = "";
-    for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
-    return s;
+    return latin1(bytes);
   }
 
   #literal(prefixBits: number): HeaderField {
@@ -242,13 +317,10 @@ export class HpackDecoder {
   }
 
   #lookup(index: number): HeaderField {
-    if (index >= 1 && index <= STATIC_TABLE.length) {
-      const [n, v] = STATIC_TABLE[index - 1];
-      return [n, v];
-    }
-    const entry = this.#dynamic[index - STATIC_TABLE.length - 1];
-    if (!entry) throw new Error(`HPACK: header index ${index} out of range`);
-    return [entry[0], entry[1]];
+    if (index >= 1 && index <= STATIC_TABLE.length) return STATIC_TABLE[index - 1] as HeaderField;
+    const entry = index > 0 ? this.#dynamic[index - STATIC_TABLE.length - 1] : undefined;
+    if (!entry) throw new HpackError(`HPACK: header index ${index} out of range`);
+    return entry;
   }
 
   #add(field: HeaderField) {
@@ -263,6 +335,20 @@ export class HpackDecoder {
       this.#size -= n.length + v.length + 32;
     }
   }
+}
+
+/** Octets as a string of the same char codes (TextDecoder's "latin1" is windows-1252). */
+function latin1(bytes: Uint8Array): string {
+  if (bytes.length <= 32) {
+    let s = "";
+    for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    return s;
+  }
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+  }
+  return s;
 }
 
 function encodeInt(out: number[], value: number, prefixBits: number, first: number) {
