@@ -15,6 +15,7 @@ import { HealthService } from "./health/health.ts";
 import { Logger } from "./log/logger.ts";
 import { addReflection } from "./reflection/reflection.ts";
 import { Router } from "./router/router.ts";
+import type { PluginHealth } from "./supervisor/plugin_process.ts";
 
 /** How to start a proxy.
  *
@@ -187,7 +188,7 @@ export class Proxy {
     backend: string;
     services: string[];
     health: BackendHealth;
-    plugin?: { pid: number | undefined; restarts: number };
+    plugin?: { pid: number | undefined; restarts: number; health: PluginHealth };
   }[] {
     return [...this.#backends].map(([name, b]) => ({
       name,
@@ -195,7 +196,7 @@ export class Proxy {
       services: [...b.services],
       health: b.health(),
       ...(b instanceof PluginBackend
-        ? { plugin: { pid: b.process.pid, restarts: b.process.restarts } }
+        ? { plugin: { pid: b.process.pid, restarts: b.process.restarts, health: b.process.health } }
         : {}),
     }));
   }

@@ -12,6 +12,7 @@ import { pluginCommand } from "../../proxy/backend/factory.ts";
 import { PluginProcess } from "../../proxy/supervisor/plugin_process.ts";
 import { VERSION } from "../../proxy/version.ts";
 import { runH2load } from "./h2load.ts";
+import { cpuMicros } from "./server.ts";
 import type { ScenarioReport } from "./report.ts";
 
 /** Where the systems under test listen. */
@@ -23,6 +24,9 @@ export interface RedisBenchTargets {
   /** redis-server port. */
   redisPort: number;
   redisUrl: string;
+  /** The proxy's and the plugin's pids: CPU per call is counted across both. */
+  proxyPid: number;
+  pluginPid: number;
 }
 
 function median(xs: number[]): number {
@@ -115,6 +119,9 @@ export async function redisBench(
   const ratios: Record<string, number> = {};
   const hop: Record<string, { p50_ms: number; p99_ms: number }> = {};
   const floor: Record<string, unknown> = {};
+  /** CPU per call across proxy and plugin (µs, median of rounds), through the proxy. */
+  const cpu: Record<string, number> = {};
+  const cpuOfBoth = async () => (await cpuMicros(t.proxyPid)) + (await cpuMicros(t.pluginPid));
   for (const concurrency of [1, 64]) {
     for (
       const [op, method, request] of [["set", "Set", { key, value }], ["get", "Get", {
@@ -131,6 +138,7 @@ export async function redisBench(
         },
       ];
       const runs: ScenarioReport[][] = systems.map(() => []);
+      const cpuRuns: number[] = [];
       const run = (s: typeof systems[number], durationS: number) =>
         runH2load({
           service: SERVICE_NAMES.keyvalueBasic,
@@ -148,13 +156,19 @@ export async function redisBench(
       for (let round = 0; round < opts.rounds; round++) {
         // Alternate the order so that drifts in machine speed hit all alike.
         const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
-        for (const i of order) runs[i].push(await run(systems[i], opts.durationS));
+        for (const i of order) {
+          const before = i === 0 ? await cpuOfBoth() : 0;
+          const report = await run(systems[i], opts.durationS);
+          if (i === 0) cpuRuns.push((await cpuOfBoth() - before) / Math.max(1, report.requests));
+          runs[i].push(report);
+        }
       }
       const mid = runs.map((rs) =>
         [...rs].sort((a, b) => a.throughput_rps - b.throughput_rps)[Math.floor(rs.length / 2)]
       );
       scenarios.push(...mid);
       const name = `${op}_c${concurrency}`;
+      cpu[name] = Math.round(median(cpuRuns) * 10) / 10;
       ratios[name] = r2(
         median(runs[0].map((r, i) => r.throughput_rps / runs[1][i].throughput_rps)),
       );
@@ -173,7 +187,7 @@ export async function redisBench(
           mid[0].latency_ms.p50
         } p99 ${mid[0].latency_ms.p99} ms | memstore ${mid[1].throughput_rps}/s → ratio ${
           ratios[name]
-        } | hop p50 +${hop[name].p50_ms} ms`,
+        } | hop p50 +${hop[name].p50_ms} ms | proxy+plugin CPU ${cpu[name]} µs/call`,
       );
     }
   }
@@ -198,5 +212,5 @@ export async function redisBench(
   console.error(
     `  redis set at 1,000/s: achieved ${fixed.throughput_rps}/s, p99 ${fixed.latency_ms.p99} ms`,
   );
-  return { scenarios, ratios, hop, floor, fixed };
+  return { scenarios, ratios, hop, floor, fixed, cpu };
 }

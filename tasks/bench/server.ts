@@ -45,16 +45,20 @@ export async function machineCpu(): Promise<{ busy: number; total: number }> {
 /** Kernel clock ticks per second (USER_HZ), 100 on Linux. */
 const CLOCK_TICKS = 100;
 
-/** Starts `deno <args>` and resolves once it printed its port (matched by `portPattern`). */
+/**
+ * Starts `deno <args>` (or `options.cmd <args>`) and resolves once it
+ * printed its port (matched by `portPattern`).
+ */
 export async function spawnServer(
   args: string[],
   portPattern: RegExp,
   stream: "stdout" | "stderr",
+  options: { cmd?: string; env?: Record<string, string> } = {},
 ): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(options.cmd ?? Deno.execPath(), {
     args,
     cwd: ROOT,
-    env: { PRISM_LOG_LEVEL: "info" },
+    env: { PRISM_LOG_LEVEL: "info", ...options.env },
     stdin: "null",
     stdout: stream === "stdout" ? "piped" : "null",
     stderr: stream === "stderr" ? "piped" : "inherit",

@@ -1,0 +1,115 @@
+/**
+ * ghz (an independent Go gRPC load tool) as a benchmark driver, for figures
+ * that should not rest on the project's own load tester alone: p50, p99 and
+ * p99.9 (from ghz's per-call details) at a fixed rate, and throughput.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
+import { DESCRIPTOR_SET_BASE64 } from "../../proto/gen/descriptor_set.ts";
+import { ensureGoTool } from "../ensure_tools.ts";
+import { findExecutable, goBinDirs } from "../tools.ts";
+import { percentiles, type ScenarioReport } from "./report.ts";
+
+/** ghz's binary, installed when Go is there; undefined otherwise. */
+export async function findGhz(): Promise<string | undefined> {
+  if (!(await ensureGoTool("ghz").catch(() => false))) return undefined;
+  return await findExecutable("ghz", goBinDirs());
+}
+
+/** What one ghz run drives. */
+export interface GhzRun {
+  address: string;
+  service: ServiceName;
+  method: string;
+  request: Record<string, unknown>;
+  concurrency: number;
+  durationS: number;
+  /** A fixed rate; closed loop when absent. */
+  rps?: number;
+  op: string;
+  namespace: string;
+  system: string;
+  /** For servers without Prism's descriptors (Dapr): a .proto and its import path. */
+  proto?: { file: string; importPath: string; call: string; data: string };
+}
+
+/** Runs ghz once; the report in CONTRACT §6's shape (latencies from ghz's details). */
+export async function runGhz(ghz: string, run: GhzRun): Promise<ScenarioReport> {
+  const dir = await Deno.makeTempDir({ prefix: "prism-ghz-" });
+  try {
+    let target: string[];
+    if (run.proto) {
+      target = [
+        "--proto",
+        run.proto.file,
+        "--import-paths",
+        run.proto.importPath,
+        "--call",
+        run.proto.call,
+        "-d",
+        run.proto.data,
+      ];
+    } else {
+      const def = serviceDefinition(run.service)[run.method];
+      await Deno.writeFile(`${dir}/set.protoset`, Buffer.from(DESCRIPTOR_SET_BASE64, "base64"));
+      await Deno.writeFile(`${dir}/req.bin`, def.requestSerialize(run.request));
+      target = [
+        "--protoset",
+        `${dir}/set.protoset`,
+        "--call",
+        `${run.service}.${run.method}`,
+        "--binary-file",
+        `${dir}/req.bin`,
+      ];
+    }
+    const out = await new Deno.Command(ghz, {
+      args: [
+        "--insecure",
+        ...target,
+        "--concurrency",
+        String(run.concurrency),
+        "--connections",
+        "1",
+        "--duration",
+        `${run.durationS}s`,
+        "--duration-stop",
+        "wait",
+        ...(run.rps ? ["--rps", String(run.rps)] : []),
+        "--format",
+        "json",
+        run.address,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`ghz failed: ${new TextDecoder().decode(out.stderr).slice(0, 2000)}`);
+    }
+    const r = JSON.parse(new TextDecoder().decode(out.stdout));
+    const ok = ((r.details ?? []) as { latency: number; status: string }[])
+      .filter((d) => d.status === "OK")
+      .map((d) => d.latency / 1e6);
+    const errors: Record<string, number> = {};
+    for (const [code, n] of Object.entries(r.statusCodeDistribution ?? {})) {
+      if (code !== "OK") errors[code.toUpperCase()] = n as number;
+    }
+    return {
+      op: run.op,
+      namespace: run.namespace,
+      target: run.address,
+      concurrency: run.concurrency,
+      duration_s: run.durationS,
+      requests: ok.length,
+      errors,
+      throughput_rps: Math.round(r.rps),
+      latency_ms: percentiles(ok),
+      system: run.system,
+      driver: "ghz",
+      ...(run.rps ? { rps_target: run.rps } : {}),
+    } as ScenarioReport;
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
