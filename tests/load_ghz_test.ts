@@ -39,6 +39,7 @@ import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
 import { DESCRIPTOR_SET_BASE64 } from "../proto/gen/descriptor_set.ts";
 import { ensureGoTool } from "../tasks/ensure_tools.ts";
 import { findExecutable, goBinDirs } from "../tasks/tools.ts";
+import { ghzBinary } from "../tasks/bench/ghz.ts";
 import { runPrism } from "./_process.ts";
 import { GRPC_TEST, startTestProxy } from "./_harness.ts";
 
@@ -197,10 +198,12 @@ Deno.test({
     await Deno.writeFile(protoset, Buffer.from(DESCRIPTOR_SET_BASE64, "base64"));
     await Deno.writeFile(
       binary,
-      serviceDefinition(SERVICE_NAMES.keyvalueBasic).Get.requestSerialize({
-        namespace: "default",
-        key: "load:0",
-      }),
+      ghzBinary(
+        serviceDefinition(SERVICE_NAMES.keyvalueBasic).Get.requestSerialize({
+          namespace: "default",
+          key: "load:0",
+        }),
+      ),
     );
     const t = await startTestProxy("namespaces: [{ name: default, backend: memstore }]\n");
     try {

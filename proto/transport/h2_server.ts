@@ -99,6 +99,8 @@ export interface H2ServerOptions {
   glitchesPerSecond?: number;
   /** Time a draining connection waits for its streams before closing anyway. */
   drainTimeoutMs?: number;
+  /** A write to the socket that makes no progress for this long closes the connection (the peer does not read at all). */
+  writeTimeoutMs?: number;
 }
 
 /**
@@ -125,6 +127,7 @@ export const H2_SERVER_DEFAULTS: Required<H2ServerOptions> = {
   glitchBurst: 1000,
   glitchesPerSecond: 100,
   drainTimeoutMs: 30_000,
+  writeTimeoutMs: 60_000,
 };
 
 /** Why a stream ended without a normal close (what {@linkcode H2ServerStream.onAbort} gets). */
@@ -440,6 +443,8 @@ export class H2ServerConnection {
   #flushing = false;
   #flushQueued = false;
   #outDrained: (() => void) | undefined;
+  /** When the socket write under way started (-1: none). */
+  #writeSince = -1;
 
   // Input.
   #in: Uint8Array = new Uint8Array(4096);
@@ -574,6 +579,11 @@ export class H2ServerConnection {
     if (this.#state === "draining" && now > this.#drainDeadline) {
       this.#abortConnection(ERROR.NO_ERROR, "drain timed out", true);
     }
+    if (this.#writeSince >= 0 && now - this.#writeSince > o.writeTimeoutMs) {
+      this.#events.onError?.(this.peer, ERROR.NO_ERROR, "the client has not read for too long");
+      this.#abortConnection(ERROR.NO_ERROR, "the client does not read", false);
+      this.#finishClose();
+    }
   }
 
   /**
@@ -652,7 +662,11 @@ export class H2ServerConnection {
           }
         }
         let at = 0;
-        while (at < buf.length) at += await this.#conn.write(buf.subarray(at));
+        while (at < buf.length) {
+          this.#writeSince = performance.now();
+          at += await this.#conn.write(buf.subarray(at));
+        }
+        this.#writeSince = -1;
         this.#writingBytes = 0;
         // Room on the socket again: move queued stream data along.
         this.#pump();

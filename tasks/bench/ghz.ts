@@ -18,6 +18,33 @@ export async function findGhz(): Promise<string | undefined> {
   return await findExecutable("ghz", goBinDirs());
 }
 
+/**
+ * A request for ghz's `--binary-file`, which takes either one serialized
+ * message or count-prefixed ones (each after its varint length) and guesses
+ * which: a message whose first byte happens to read as a plausible length is
+ * misread (seen here: namespace "cache" was sent as a 10-byte fragment). The
+ * count-prefixed form is never ambiguous.
+ *
+ * @example
+ * ```ts
+ * import { ghzBinary } from "./ghz.ts";
+ * console.log(ghzBinary(new Uint8Array([0x0a, 1, 0x61]))); // Uint8Array(4) [3, 10, 1, 97]
+ * ```
+ */
+export function ghzBinary(message: Uint8Array): Uint8Array {
+  const len: number[] = [];
+  let n = message.length;
+  while (n >= 0x80) {
+    len.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  len.push(n);
+  const out = new Uint8Array(len.length + message.length);
+  out.set(len, 0);
+  out.set(message, len.length);
+  return out;
+}
+
 /** What one ghz run drives. */
 export interface GhzRun {
   address: string;
@@ -54,7 +81,7 @@ export async function runGhz(ghz: string, run: GhzRun): Promise<ScenarioReport> 
     } else {
       const def = serviceDefinition(run.service)[run.method];
       await Deno.writeFile(`${dir}/set.protoset`, Buffer.from(DESCRIPTOR_SET_BASE64, "base64"));
-      await Deno.writeFile(`${dir}/req.bin`, def.requestSerialize(run.request));
+      await Deno.writeFile(`${dir}/req.bin`, ghzBinary(def.requestSerialize(run.request)));
       target = [
         "--protoset",
         `${dir}/set.protoset`,
