@@ -11,6 +11,8 @@ import {
   type Client,
   type ClientUnaryCall,
   credentials,
+  InterceptingCall,
+  type Interceptor,
   makeGenericClientConstructor,
   Metadata,
   type requestCallback,
@@ -78,9 +80,21 @@ export function connect(
   address: string,
   options: ChannelOptions = {},
   creds: ChannelCredentials = credentials.createInsecure(),
+  metadata: [string, string][] = [],
 ): PrismClients {
-  const keyvalue = new (clientClass(SERVICE_NAMES.keyvalueBasic))(address, creds, options);
-  const shared = { ...options, channelOverride: keyvalue.getChannel() };
+  // Metadata every call carries (e.g. a plugin's channel token), by an interceptor.
+  const withMetadata: Interceptor = (callOptions, nextCall) =>
+    new InterceptingCall(nextCall(callOptions), {
+      start(md, listener, next) {
+        for (const [k, v] of metadata) md.set(k, v);
+        next(md, listener);
+      },
+    });
+  const clientOptions = metadata.length > 0
+    ? { ...options, interceptors: [withMetadata] }
+    : options;
+  const keyvalue = new (clientClass(SERVICE_NAMES.keyvalueBasic))(address, creds, clientOptions);
+  const shared = { ...clientOptions, channelOverride: keyvalue.getChannel() };
   const make = <T>(name: ServiceName) => new (clientClass(name))(address, creds, shared) as T;
   return {
     keyvalue: keyvalue as KeyValueBasicInterfaceClient,

@@ -15,6 +15,8 @@ import { HealthService } from "./health/health.ts";
 import { Logger } from "./log/logger.ts";
 import { addReflection } from "./reflection/reflection.ts";
 import { Router } from "./router/router.ts";
+import type { JwtVerifier } from "./auth/jwt.ts";
+import type { AuditLog } from "./auth/audit.ts";
 import type { PluginHealth } from "./supervisor/plugin_process.ts";
 
 /** How to start a proxy.
@@ -143,7 +145,24 @@ export class Proxy {
           reason,
         }),
     });
-    const router = new Router(backends, config.limits, log);
+    let auth: { verifier: JwtVerifier; audit: AuditLog } | undefined;
+    if (config.auth) {
+      try {
+        // Loaded only when configured: jose is not part of every start.
+        const { JwtVerifier } = await import("./auth/jwt.ts");
+        const { AuditLog } = await import("./auth/audit.ts");
+        auth = { verifier: await JwtVerifier.create(config.auth.jwt), audit: new AuditLog(log) };
+      } catch (err) {
+        await Promise.allSettled([...backends.values()].map((b) => b.close()));
+        throw new ConfigError((err as Error).message, "auth.jwt");
+      }
+    } else if (!/^(127\.|\[::1\]$|::1$|localhost$)/.test(listen.host)) {
+      log.warn(
+        "listening beyond loopback without auth: anyone who reaches this port can read and write every namespace (configure auth.jwt, CONTRACT §7)",
+        { address: `${listen.host}:${listen.port}` },
+      );
+    }
+    const router = new Router(backends, config.limits, log, auth);
     router.addTo(server);
 
     const health = new HealthService({ "": "SERVING" });
@@ -165,6 +184,7 @@ export class Proxy {
     log.info("listening", {
       address,
       tls: config.tls !== undefined,
+      auth: config.auth ? "jwt" : "none",
       namespaces: config.namespaces.map((n) => `${n.name}=${n.backend}`),
       startup_ms: Math.round(performance.now() - t0),
       since_process_start_ms: Math.round(performance.now()),

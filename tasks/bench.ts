@@ -50,6 +50,7 @@ import { spawnDenoEmpty, spawnNodeEmpty } from "./bench/baselines.ts";
 import { findGhz, runGhz } from "./bench/ghz.ts";
 import { daprComparison } from "./bench/dapr.ts";
 import { forwardingBench, socketHopBench } from "./bench/transport.ts";
+import { authBench } from "./bench/auth.ts";
 import { kafkaBench, type KafkaBenchResults } from "./bench/kafka.ts";
 import { operationMatrix } from "./bench/matrix.ts";
 import { compareReports } from "./bench/compare.ts";
@@ -284,6 +285,8 @@ async function main(): Promise<number> {
     await Promise.all([empty.stop(), proxy.stop(), node?.stop()]);
     await redis.stop();
   }
+  console.error("bench: the cost of auth.jwt (a cached, verified token) ...");
+  const auth = await authBench({ durationS, warmupS, rounds: values.quick ? 2 : 4 });
   console.error("bench: proxy → kafka plugin → Kafka ...");
   const kafka: KafkaBenchResults = await kafkaBench({
     durationS: Math.max(3, durationS),
@@ -370,6 +373,13 @@ async function main(): Promise<number> {
       pass: r.latency_ms.p99 < (r.namespace === "cache" ? 2 : 1),
     })),
     {
+      name:
+        "auth.jwt: proxy CPU added per call by token verification (cached key), get at 64 in flight (µs)",
+      value: auth.get_c64.added_us,
+      target: "≤ 30",
+      pass: auth.get_c64.added_us <= 30,
+    },
+    {
       name: "redis: plugin start to healthy (ms, median)",
       value: pluginStart!.median_ms,
       target: "< 500",
@@ -422,6 +432,7 @@ async function main(): Promise<number> {
     },
     forwarding,
     socket_hop: socketHop,
+    auth,
     ratios_vs_baselines: ratios,
     server_cpu_us_per_call: cpu,
     fixed_rate_gets: fixedGets,

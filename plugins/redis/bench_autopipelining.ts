@@ -125,7 +125,7 @@ if (import.meta.main) {
         env: { PRISM_LOG_LEVEL: "warn" },
       });
       const address = (await p.handshake).split("|")[3];
-      const c = connect(address);
+      const c = connect(address, {}, undefined, [p.tokenHeader]);
       await unary(c.lifecycle, "Initialize", {
         name: `bench${pipelining ? 1 : 0}`,
         version: "bench",

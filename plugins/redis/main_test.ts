@@ -37,7 +37,7 @@ Deno.test({
   try {
     const line = await p.handshake;
     assert.match(line, /^1\|1\|tcp\|127\.0\.0\.1:\d+\|grpc$/);
-    const c = connect(line.split("|")[3]);
+    const c = connect(line.split("|")[3], {}, undefined, [p.tokenHeader]);
     try {
       const init = await unary(c.lifecycle, "Initialize", {
         name: "cache",
@@ -73,6 +73,48 @@ Deno.test({
       p.stderr.join("\n"),
     );
     assert.ok(!p.stderr.some((l) => /NotCapable|PermissionDenied/.test(l)), p.stderr.join("\n"));
+  } finally {
+    await p.closeStdin();
+    await p.exited;
+    await redis.stop();
+  }
+});
+
+Deno.test({
+  name:
+    "redis plugin process: with more permissions than it needs (as in the binary), it revokes them",
+  ...GRPC_TEST,
+}, async () => {
+  const redis = await startRedis();
+  const config = { url: redis.url };
+  const p = spawnPlugin(MAIN, [], {
+    permissions: ["-A"],
+    env: { PRISM_LOG_LEVEL: "info", PRISM_PLUGIN_NARROW: "1" },
+  });
+  try {
+    const c = connect((await p.handshake).split("|")[3], {}, undefined, [p.tokenHeader]);
+    try {
+      await unary(c.lifecycle, "Initialize", {
+        name: "cache",
+        version: "0.1.0",
+        config: JSON.stringify(config),
+      }, deadline());
+      await unary(c.lifecycle, "Start", {}, deadline());
+      const value = new TextEncoder().encode("v");
+      await unary(c.keyvalue, "Set", { key: "a", value }, deadline());
+      assert.equal((await unary(c.keyvalue, "Get", { key: "a" }, deadline())).found, true);
+    } finally {
+      c.close();
+    }
+    await p.closeStdin();
+    assert.equal((await p.exited).code, 0);
+    const narrowed = p.stderr.map((l) => JSON.parse(l)).find((l) =>
+      l.msg === "permissions narrowed"
+    );
+    assert.ok(narrowed, p.stderr.join("\n"));
+    for (const name of ["run", "write", "ffi", "read"]) {
+      assert.notEqual(narrowed.revoked[name], "granted", `${name} is revoked`);
+    }
   } finally {
     await p.closeStdin();
     await p.exited;

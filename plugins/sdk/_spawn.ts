@@ -6,7 +6,12 @@
  *
  * @module
  */
-import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "./protocol.ts";
+import {
+  CHANNEL_TOKEN_HEADER,
+  MAGIC_COOKIE_KEY,
+  MAGIC_COOKIE_VALUE,
+  newChannelToken,
+} from "./protocol.ts";
 
 /** A plugin subprocess.
  *
@@ -28,6 +33,8 @@ export interface PluginProcess {
   stderr: string[];
   /** Closes the plugin's stdin (what the proxy's death looks like). */
   closeStdin(): Promise<void>;
+  /** The channel token written on its stdin, as the request header every call must carry. */
+  tokenHeader: [string, string];
   /** Exit status, once stdout and stderr are drained. */
   exited: Promise<Deno.CommandStatus>;
 }
@@ -48,6 +55,8 @@ export interface SpawnOptions {
   cookie?: boolean;
   /** Extra environment. */
   env?: Record<string, string>;
+  /** Write a channel token on stdin as the proxy does (default true). */
+  token?: boolean;
 }
 
 /** What the subprocess inherits: enough for Deno to find its cache, nothing else. */
@@ -127,11 +136,14 @@ export function spawnPlugin(
     return s;
   });
   const writer = child.stdin.getWriter();
+  const token = newChannelToken();
+  if (options.token !== false) writer.write(new TextEncoder().encode(`${token}\n`)).catch(() => {});
   return {
     child,
     handshake,
     stdout: () => out,
     stderr,
+    tokenHeader: [CHANNEL_TOKEN_HEADER, token],
     closeStdin: async () => {
       try {
         await writer.close();

@@ -108,3 +108,51 @@ export function handshakeLine(host: string, port: number): string {
   }
   return `${CORE_PROTOCOL_VERSION}|${APP_PROTOCOL_VERSION}|tcp|${host}:${port}|grpc\n`;
 }
+
+/**
+ * The request header that carries the per-launch channel token: the proxy
+ * writes a fresh random token as the first line of the plugin's stdin (a
+ * pipe only the proxy holds: the token is in no environment, argument list
+ * or file), and the plugin refuses every call that does not carry it.
+ *
+ * @example
+ * ```ts
+ * import { CHANNEL_TOKEN_HEADER } from "./protocol.ts";
+ * console.log(CHANNEL_TOKEN_HEADER); // "prism-plugin-token"
+ * ```
+ */
+export const CHANNEL_TOKEN_HEADER = "prism-plugin-token";
+
+/**
+ * A fresh channel token: 32 random bytes, hex.
+ *
+ * @example
+ * ```ts
+ * import { newChannelToken } from "./protocol.ts";
+ * console.log(newChannelToken().length); // 64
+ * ```
+ */
+export function newChannelToken(): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(32)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+
+/**
+ * Compares two tokens in time that does not depend on where they differ.
+ *
+ * @example
+ * ```ts
+ * import { tokensEqual } from "./protocol.ts";
+ * console.log(tokensEqual("abc", "abc"), tokensEqual("abc", "abd"), tokensEqual("a", "ab")); // true false false
+ * ```
+ */
+export function tokensEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) {
+    diff |= a.charCodeAt(i % Math.max(1, a.length)) ^ b.charCodeAt(i);
+  }
+  return diff === 0;
+}

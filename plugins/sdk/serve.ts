@@ -5,6 +5,10 @@
  *
  * - refuses to run without `PRISM_PLUGIN_MAGIC_COOKIE=prism-plugin-v1`
  *   (message on stderr, exit code 1);
+ * - reads its channel token from the first line of stdin (the proxy writes
+ *   it; exit code 1 when none comes within 10 s) and refuses, with
+ *   `UNAUTHENTICATED`, every call — data or lifecycle — that does not carry
+ *   it in `prism-plugin-token`: the endpoint serves only its proxy;
  * - serves on `127.0.0.1:<ephemeral port>` the plugin's data interfaces
  *   and `prism.interfaces.lifecycle.LifecycleInterface`, then writes the
  *   one handshake line `1|1|tcp|127.0.0.1:<port>|grpc` on stdout; anything
@@ -39,10 +43,17 @@ import {
 } from "./interceptors.ts";
 import { DEFAULT_TIMEOUT_MS, Lifecycle } from "./lifecycle.ts";
 import type { PluginDefinition } from "./plugin.ts";
-import { handshakeLine, hasMagicCookie, NOT_BY_HAND_MESSAGE } from "./protocol.ts";
+import {
+  CHANNEL_TOKEN_HEADER,
+  handshakeLine,
+  hasMagicCookie,
+  NOT_BY_HAND_MESSAGE,
+  tokensEqual,
+} from "./protocol.ts";
 import {
   type ByteReader,
   type EofWatch,
+  readFirstLine,
   redirectConsoleToStderr,
   watchForEof,
   writeStdout,
@@ -73,6 +84,11 @@ export interface ServeOptions {
   eofDrainMs?: number;
   /** Drain bound after SIGTERM/SIGINT, in ms (default 5000). */
   signalDrainMs?: number;
+  /**
+   * When set, every call must carry this token in `prism-plugin-token`;
+   * others are refused with UNAUTHENTICATED before anything runs.
+   */
+  channelToken?: string;
 }
 
 /** Why a plugin server ended.
@@ -235,9 +251,27 @@ export async function serve<S extends ConfigSchema>(
   const lifecycleCall: Terminal = async (ctx) =>
     await lifecycleHandlers[ctx.method](ctx.request, ctx);
 
+  const token = options.channelToken;
+  let refusals = 0;
   const server = new GrpcServer({
     maxReceiveMessageBytes: MAX_MESSAGE_BYTES,
     onError: (err, method) => lifecycle.log.error("handler failed", { method, error: err }),
+    authorize: token === undefined ? undefined : (path, headers) => {
+      let given = "";
+      for (const [name, value] of headers) if (name === CHANNEL_TOKEN_HEADER) given = value;
+      if (tokensEqual(given, token)) return undefined;
+      // One line per 100 refusals: a caller that is not the proxy cannot fill the log.
+      if (refusals++ % 100 === 0) {
+        lifecycle.log.warn("refused a call without the proxy's channel token", {
+          method: path,
+          refused: refusals,
+        });
+      }
+      return new StatusError(
+        status.UNAUTHENTICATED,
+        "this plugin serves only the proxy that started it",
+      );
+    },
   });
   for (const service of plugin.interfaces) {
     addService(server, service, compose(chain, dataCall), log);
@@ -307,6 +341,34 @@ function unimplemented(plugin: string, method: string): StatusError {
   return new StatusError(status.UNIMPLEMENTED, `plugin ${plugin} does not implement ${method}`);
 }
 
+/**
+ * Permissions a plugin never needs: it talks to its backend and its proxy
+ * over the network and reads its settings from the environment — nothing
+ * else. Revoked at start when the plugin runs with more than it needs (the
+ * compiled `prism` binary runs its plugins with its own permissions, which
+ * cannot be narrowed per host or variable at run time: `net` and `env` stay
+ * as the binary was built with).
+ */
+const NEVER_NEEDED = ["run", "write", "ffi", "read"] as const;
+
+/**
+ * Revokes what a plugin never needs (see {@linkcode NEVER_NEEDED}); resolves
+ * with each permission's state afterwards.
+ *
+ * @example
+ * ```ts ignore
+ * import { narrowPermissions } from "./serve.ts";
+ * console.log(await narrowPermissions()); // { run: "prompt", write: "prompt", ... }
+ * ```
+ */
+export async function narrowPermissions(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of NEVER_NEEDED) {
+    out[name] = (await Deno.permissions.revoke({ name })).state;
+  }
+  return out;
+}
+
 /** Options of {@linkcode runPlugin} (tests replace the process's streams).
  *
  * @example
@@ -319,6 +381,11 @@ function unimplemented(plugin: string, method: string): StatusError {
 export interface RunOptions extends ServeOptions {
   /** Writes plain text to stderr (the refusal message, usage). */
   stderr?: (text: string) => void;
+  /**
+   * Revoke the permissions a plugin never needs before serving (default:
+   * in the compiled binary, or when `PRISM_PLUGIN_NARROW=1`).
+   */
+  narrow?: boolean;
 }
 
 /**
@@ -366,6 +433,27 @@ export async function runPlugin<S extends ConfigSchema>(
     stderr(`prism plugin ${plugin.name}: ${(err as Error).message}`); // e.g. a bad PRISM_LOG_LEVEL
     return 2;
   }
+  const stdin = options.stdin ?? Deno.stdin;
+  let channelToken = options.channelToken;
+  if (channelToken === undefined && stdin) {
+    try {
+      channelToken = await readFirstLine(stdin, 10_000);
+    } catch (err) {
+      stderr(
+        `prism plugin ${plugin.name}: no channel token from the proxy: ${(err as Error).message}`,
+      );
+      return 1;
+    }
+    if (!/^[0-9a-f]{32,}$/.test(channelToken)) {
+      stderr(`prism plugin ${plugin.name}: the channel token from the proxy is malformed`);
+      return 1;
+    }
+  }
+  const narrow = options.narrow ??
+    (Deno.build.standalone ||
+      (options.env ?? ((n: string) => Deno.env.get(n)))("PRISM_PLUGIN_NARROW") === "1");
+  let narrowed: Record<string, string> | undefined;
+  if (narrow) narrowed = await narrowPermissions();
   const restoreConsole = redirectConsoleToStderr();
   const onRejection = (e: PromiseRejectionEvent) => {
     e.preventDefault();
@@ -373,12 +461,14 @@ export async function runPlugin<S extends ConfigSchema>(
   };
   globalThis.addEventListener("unhandledrejection", onRejection);
   try {
+    if (narrowed) log.info("permissions narrowed", { revoked: narrowed });
     let server: PluginServer;
     try {
       server = await serve(plugin, {
-        stdin: Deno.stdin,
         signals: true,
         ...options,
+        stdin,
+        channelToken,
         log,
       });
     } catch (err) {

@@ -430,7 +430,7 @@ Deno.test({
   const p = spawnPlugin(TEST_PLUGIN);
   const line = await p.handshake;
   assert.match(line, /^1\|1\|tcp\|127\.0\.0\.1:\d+\|grpc$/);
-  const c = connect(line.split("|")[3]);
+  const c = connect(line.split("|")[3], {}, undefined, [p.tokenHeader]);
   try {
     await initAndStart(c);
     await unary(c.keyvalue, "Set", { key: "a", value: bytes("1") }, deadline());
@@ -456,7 +456,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     { name: `process: ${signal} finishes in-flight calls and exits 0`, ...GRPC_TEST },
     async () => {
       const p = spawnPlugin(TEST_PLUGIN);
-      const c = connect((await p.handshake).split("|")[3]);
+      const c = connect((await p.handshake).split("|")[3], {}, undefined, [p.tokenHeader]);
       try {
         await initAndStart(c);
         const slow = unary(c.keyvalue, "Get", { key: "slow:300" }, deadline());
@@ -474,7 +474,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 
 Deno.test({ name: "process: Stop answers, then the process exits 0", ...GRPC_TEST }, async () => {
   const p = spawnPlugin(TEST_PLUGIN);
-  const c = connect((await p.handshake).split("|")[3]);
+  const c = connect((await p.handshake).split("|")[3], {}, undefined, [p.tokenHeader]);
   try {
     await initAndStart(c);
     await unary(c.lifecycle, "Stop", { timeout_seconds: 1 }, deadline());
@@ -483,4 +483,50 @@ Deno.test({ name: "process: Stop answers, then the process exits 0", ...GRPC_TES
     c.close();
     await p.closeStdin();
   }
+});
+
+Deno.test({
+  name: "process: only the holder of the channel token is served; no token, no plugin",
+  ...GRPC_TEST,
+}, async () => {
+  const p = spawnPlugin(TEST_PLUGIN);
+  const address = (await p.handshake).split("|")[3];
+  const stranger = connect(address);
+  const wrong = connect(address, {}, undefined, [[p.tokenHeader[0], "0".repeat(64)]]);
+  const proxy = connect(address, {}, undefined, [p.tokenHeader]);
+  try {
+    for (const c of [stranger, wrong]) {
+      await rejectsWith(
+        unary(c.lifecycle, "Initialize", { name: "x", version: "0", config: "{}" }, deadline()),
+        status.UNAUTHENTICATED,
+        "serves only the proxy that started it",
+      );
+      await rejectsWith(unary(c.lifecycle, "Stop", {}, deadline()), status.UNAUTHENTICATED);
+      await rejectsWith(
+        unary(c.keyvalue, "Get", { key: "a" }, deadline()),
+        status.UNAUTHENTICATED,
+      );
+    }
+    await initAndStart(proxy);
+    assert.equal((await unary(proxy.keyvalue, "Get", { key: "a" }, deadline())).found, false);
+  } finally {
+    stranger.close();
+    wrong.close();
+    proxy.close();
+    await p.closeStdin();
+    await p.exited;
+  }
+  assert.ok(
+    p.stderr.some((l) => l.includes("refused a call without the proxy's channel token")),
+    "refusals are logged",
+  );
+
+  // Started by hand with no token on stdin: it does not serve.
+  const bare = spawnPlugin(TEST_PLUGIN, [], { token: false });
+  await bare.closeStdin();
+  assert.equal((await bare.exited).code, 1);
+  assert.ok(
+    bare.stderr.some((l) => /no channel token from the proxy/.test(l)),
+    bare.stderr.join("\n"),
+  );
 });

@@ -23,6 +23,52 @@ export interface ByteReader {
   close?(): void;
 }
 
+/**
+ * Reads the first line of `reader` (at most `maxBytes`, within `timeoutMs`)
+ * and leaves the reader at the byte after it: the plugin reads its channel
+ * token this way, then watches the same stdin for EOF. Rejects with a
+ * message saying what went wrong.
+ *
+ * @example
+ * ```ts
+ * import { readFirstLine } from "./stdio.ts";
+ * const bytes = new TextEncoder().encode("token\n");
+ * let done = false;
+ * const reader = { read: (p: Uint8Array) => Promise.resolve(done ? null : (done = true, p.set(bytes), bytes.length)) };
+ * console.log(await readFirstLine(reader, 1000)); // "token"
+ * ```
+ */
+export async function readFirstLine(
+  reader: ByteReader,
+  timeoutMs: number,
+  maxBytes = 256,
+): Promise<string> {
+  const one = new Uint8Array(1);
+  const bytes: number[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no line on stdin within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    // One byte at a time: nothing after the line is consumed.
+    for (;;) {
+      const n = await Promise.race([reader.read(one), timeout]);
+      if (n === null) throw new Error("stdin ended before its first line");
+      if (n === 0) continue;
+      if (one[0] === 0x0a) return new TextDecoder().decode(new Uint8Array(bytes)).trim();
+      bytes.push(one[0]);
+      if (bytes.length > maxBytes) {
+        throw new Error(`the first line of stdin is over ${maxBytes} bytes`);
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A running EOF watch.
  *
  * @example

@@ -112,25 +112,30 @@ export class GrpcClient {
   readonly channel: H2Channel;
   readonly #authority: string;
   readonly #userAgent: string;
+  readonly #fixed: HeaderField[];
   readonly #headers = new Map<string, Uint8Array>();
 
   /**
    * `target`: `host:port` or `unix:PATH`, or a channel to share;
-   * `authority` and `userAgent` go in every request.
+   * `authority`, `userAgent` and `headers` go in every request.
    */
   constructor(
     target: string | H2Channel,
-    options: { authority?: string; userAgent?: string; timeoutMs?: number } & H2ConnectOptions = {},
+    options:
+      & { authority?: string; userAgent?: string; timeoutMs?: number; headers?: HeaderField[] }
+      & H2ConnectOptions = {},
   ) {
     this.channel = typeof target === "string" ? new H2Channel(target, options) : target;
     this.#authority = options.authority ?? "localhost";
     this.#userAgent = options.userAgent ?? "prism";
+    this.#fixed = options.headers ?? [];
   }
 
   #headersFor(path: string, options: CallOptions): { headers: Uint8Array; timeoutMs: number } {
     let base = this.#headers.get(path);
     if (base === undefined) {
       base = requestHeaders(this.#authority, path, this.#userAgent);
+      if (this.#fixed.length > 0) base = callHeaders(base, this.#fixed);
       this.#headers.set(path, base);
     }
     const extra: HeaderField[] = [];

@@ -256,6 +256,12 @@ export interface GrpcServerOptions extends H2ServerOptions {
   onError?: (err: unknown, method: string) => void;
   /** Called when a connection ends with an HTTP/2 error we sent (for logs). */
   onConnectionError?: (peer: string, code: number, reason: string) => void;
+  /**
+   * Decides whether a call may start, from its path and request headers:
+   * a {@linkcode StatusError} refuses it (before its body is read); undefined
+   * lets it through.
+   */
+  authorize?: (path: string, headers: readonly HeaderField[]) => StatusError | undefined;
 }
 
 /** Where a {@linkcode GrpcServer} listens.
@@ -1070,6 +1076,12 @@ export class GrpcServer {
     stream.onDrain = () => call.drained();
     if (timeoutMs === undefined) {
       call.finish(status.INTERNAL, `malformed grpc-timeout "${timeout}"`);
+      this.#discardRest(stream);
+      return;
+    }
+    const refused = this.#options.authorize?.(stream.path, stream.headers);
+    if (refused !== undefined) {
+      call.finish(refused.code, refused.message);
       this.#discardRest(stream);
       return;
     }

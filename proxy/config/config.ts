@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { JwtConfig } from "../auth/jwt.ts";
 
 /** The backends a namespace may name.
  *
@@ -102,6 +103,8 @@ export interface ProxyConfig {
   drain_timeout_seconds: number;
   /** gRPC over TLS (HTTP/2 by ALPN) on the client port; plaintext h2c when absent (CONTRACT §7). */
   tls?: TlsConfig;
+  /** Who may call (CONTRACT §7); without it every call is allowed. */
+  auth?: { jwt: JwtConfig };
 }
 
 /** The client port's certificate chain and key, PEM files.
@@ -149,6 +152,17 @@ export class ConfigError extends Error {
  * ```
  */
 export const DEFAULT_LISTEN = "0.0.0.0:8980";
+
+const JWT_KEYS = [
+  "issuer",
+  "audience",
+  "jwks_file",
+  "jwks_url",
+  "jwks_ca_file",
+  "hs256_secret_env",
+  "clock_skew_seconds",
+  "jwks_cooldown_seconds",
+] as const;
 
 /** The configuration used when no file is given: namespace `default` on memstore.
  *
@@ -295,7 +309,72 @@ export function validateConfig(raw: unknown, where: Where): ProxyConfig {
   const v: Validator = new Validator(where);
   const config = defaultConfig();
   if (raw === null || raw === undefined) return config;
-  const top = v.object(raw, [], ["listen", "limits", "namespaces", "drain_timeout_seconds", "tls"]);
+  const top = v.object(raw, [], [
+    "listen",
+    "limits",
+    "namespaces",
+    "drain_timeout_seconds",
+    "tls",
+    "auth",
+  ]);
+  if (top.auth !== undefined) {
+    const auth = v.object(top.auth, ["auth"], ["jwt"]);
+    if (auth.jwt === undefined) v.fail(["auth"], `missing key "jwt"`);
+    const jwt = v.object(auth.jwt, ["auth", "jwt"], JWT_KEYS);
+    const at = (key: string) => ["auth", "jwt", key];
+    for (const key of ["issuer", "audience"]) {
+      if (jwt[key] === undefined) v.fail(["auth", "jwt"], `missing key "${key}"`);
+    }
+    const sources = ["jwks_file", "jwks_url", "hs256_secret_env"].filter((k) =>
+      jwt[k] !== undefined
+    );
+    if (sources.length !== 1) {
+      v.fail(
+        ["auth", "jwt"],
+        `exactly one of jwks_file, jwks_url, hs256_secret_env is required (got ${
+          sources.length === 0 ? "none" : sources.join(", ")
+        })`,
+      );
+    }
+    const cfg: JwtConfig = {
+      issuer: v.string(jwt.issuer, at("issuer")),
+      audience: v.string(jwt.audience, at("audience")),
+      clock_skew_seconds: 30,
+    };
+    if (jwt.clock_skew_seconds !== undefined) {
+      const skew = jwt.clock_skew_seconds;
+      if (typeof skew !== "number" || !Number.isSafeInteger(skew) || skew < 0 || skew > 3600) {
+        v.fail(at("clock_skew_seconds"), `expected 0-3600 seconds, got ${describe(skew)}`);
+      }
+      cfg.clock_skew_seconds = skew;
+    }
+    if (jwt.jwks_file !== undefined) cfg.jwks_file = v.string(jwt.jwks_file, at("jwks_file"));
+    if (jwt.hs256_secret_env !== undefined) {
+      cfg.hs256_secret_env = v.string(jwt.hs256_secret_env, at("hs256_secret_env"));
+    }
+    if (jwt.jwks_url !== undefined) {
+      const url = v.string(jwt.jwks_url, at("jwks_url"));
+      if (!/^https:\/\/[^\s]+$/.test(url)) {
+        v.fail(at("jwks_url"), `expected an https:// URL, got "${url}"`);
+      }
+      cfg.jwks_url = url;
+    }
+    if (jwt.jwks_cooldown_seconds !== undefined) {
+      const c = jwt.jwks_cooldown_seconds;
+      if (cfg.jwks_url === undefined) {
+        v.fail(at("jwks_cooldown_seconds"), "only goes with jwks_url");
+      }
+      if (typeof c !== "number" || !Number.isSafeInteger(c) || c < 0 || c > 86400) {
+        v.fail(at("jwks_cooldown_seconds"), `expected 0-86400 seconds, got ${describe(c)}`);
+      }
+      cfg.jwks_cooldown_seconds = c;
+    }
+    if (jwt.jwks_ca_file !== undefined) {
+      if (cfg.jwks_url === undefined) v.fail(at("jwks_ca_file"), "only goes with jwks_url");
+      cfg.jwks_ca_file = v.string(jwt.jwks_ca_file, at("jwks_ca_file"));
+    }
+    config.auth = { jwt: cfg };
+  }
   if (top.tls !== undefined) {
     const tls = v.object(top.tls, ["tls"], ["cert_file", "key_file"]);
     for (const key of ["cert_file", "key_file"] as const) {

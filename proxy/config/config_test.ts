@@ -58,7 +58,7 @@ Deno.test("parseConfig: errors name file, line and path", () => {
   );
   rejects(
     "listen: 0.0.0.0:8980\nlimts: {}\n",
-    `prism.yaml:2: limts: unknown key "limts" (expected one of listen, limits, namespaces, drain_timeout_seconds, tls)`,
+    `prism.yaml:2: limts: unknown key "limts" (expected one of listen, limits, namespaces, drain_timeout_seconds, tls, auth)`,
   );
   rejects(
     "namespaces:\n  - { name: a, backend: memstore }\n  - { name: a, backend: memstore }\n",

@@ -22,8 +22,12 @@ import {
 import type { Backend } from "../backend/backend.ts";
 import type { Limits } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
-import { status, StatusError } from "../../proto/status.ts";
+import { status, StatusError, statusName } from "../../proto/status.ts";
 import { type Validator, validatorFor } from "./_validate.ts";
+import type { JwtVerifier, Principal } from "../auth/jwt.ts";
+import type { AuditLog } from "../auth/audit.ts";
+import { authorize } from "../auth/scopes.ts";
+import { readField1String } from "../../proto/wire.ts";
 
 /** Short interface names used in UNIMPLEMENTED messages. */
 const SHORT_NAMES: Record<string, string> = {
@@ -100,13 +104,25 @@ export class Router {
   readonly #limits: Limits;
   readonly #log: Logger;
   readonly #pending = new Set<Pending>();
+  readonly #auth: { verifier: JwtVerifier; audit: AuditLog } | undefined;
   #draining = false;
   #idle: (() => void) | undefined;
 
-  constructor(backends: Map<string, Backend>, limits: Limits, log: Logger) {
+  /**
+   * `auth`, when set: every data call must carry a bearer token that
+   * verifies, with the scope its namespace and method need (CONTRACT §7);
+   * refusals go to the audit log.
+   */
+  constructor(
+    backends: Map<string, Backend>,
+    limits: Limits,
+    log: Logger,
+    auth?: { verifier: JwtVerifier; audit: AuditLog },
+  ) {
     this.#backends = backends;
     this.#limits = limits;
     this.#log = log.child({ component: "router" });
+    this.#auth = auth;
   }
 
   /** Number of calls in flight (asynchronous unary calls and open streams). */
@@ -227,6 +243,62 @@ export class Router {
     return backend;
   }
 
+  /**
+   * The backend of a call that may proceed: authenticated and authorized
+   * when auth is on (a promise while a token is verified the first time),
+   * resolved and checked; throws (or rejects with) the status the client gets.
+   */
+  #admit(
+    service: ServiceName,
+    method: string,
+    bytes: Uint8Array,
+    call: ServerCall,
+    validate: Validator,
+  ): Backend | Promise<Backend> {
+    const auth = this.#auth;
+    if (auth === undefined) return this.#resolve(service, bytes, validate);
+    let principal: Principal | Promise<Principal>;
+    try {
+      principal = auth.verifier.verify(call.metadata.get("authorization"));
+    } catch (err) {
+      throw this.#refused(err as StatusError, "", method, bytes, call);
+    }
+    const admitted = (p: Principal) => {
+      const backend = this.#resolve(service, bytes, validate);
+      try {
+        authorize(p, backend.namespace, method);
+      } catch (err) {
+        throw this.#refused(err as StatusError, p.subject, method, bytes, call);
+      }
+      return backend;
+    };
+    if (principal instanceof Promise) {
+      return principal.then(admitted, (err) => {
+        throw this.#refused(err as StatusError, "", method, bytes, call);
+      });
+    }
+    return admitted(principal);
+  }
+
+  /** Writes a refusal to the audit log; returns the error. */
+  #refused(
+    err: StatusError,
+    subject: string,
+    method: string,
+    bytes: Uint8Array,
+    call: ServerCall,
+  ): StatusError {
+    this.#auth?.audit.refused({
+      subject,
+      namespace: readField1String(bytes) || "default",
+      method,
+      code: statusName(err.code),
+      reason: err.message,
+      peer: call.peer,
+    });
+    return err;
+  }
+
   #toStatus(err: unknown, path: string, call: ServerCall): StatusError {
     if (err instanceof StatusError) return err;
     const requestId = call.metadata.get("x-request-id") ?? crypto.randomUUID();
@@ -245,8 +317,8 @@ export class Router {
     const path = def.path;
     const decode = def.requestDeserialize;
     const encode = def.responseSerialize;
-    return (bytes: Uint8Array, call: ServerCall): Uint8Array | Promise<Uint8Array> => {
-      const backend = this.#resolve(service, bytes, validate);
+    const method = path.slice(path.lastIndexOf("/") + 1);
+    const run = (backend: Backend, bytes: Uint8Array, call: ServerCall) => {
       const handler = backend.unary[path];
       let result: unknown;
       try {
@@ -267,6 +339,11 @@ export class Router {
       }
       return backend.wire ? result as Uint8Array : encode(result);
     };
+    return (bytes: Uint8Array, call: ServerCall): Uint8Array | Promise<Uint8Array> => {
+      const admitted = this.#admit(service, method, bytes, call, validate);
+      if (admitted instanceof Promise) return admitted.then((b) => run(b, bytes, call));
+      return run(admitted, bytes, call);
+    };
   }
 
   #streamHandler(service: ServiceName, def: MethodDefinition, validate: Validator) {
@@ -274,8 +351,8 @@ export class Router {
     const decode = def.requestDeserialize;
     const encode = def.responseSerialize;
     const longLived = LONG_LIVED_METHODS.has(path);
-    return (bytes: Uint8Array, call: ServerWriter<Uint8Array>): Promise<void> | void => {
-      const backend = this.#resolve(service, bytes, validate);
+    const method = path.slice(path.lastIndexOf("/") + 1);
+    const run = (backend: Backend, bytes: Uint8Array, call: ServerWriter<Uint8Array>) => {
       const handler = backend.streams[path];
       const out = call as ServerWriter<unknown>;
       let result: void | Promise<void>;
@@ -294,6 +371,11 @@ export class Router {
         }),
         longLived,
       );
+    };
+    return (bytes: Uint8Array, call: ServerWriter<Uint8Array>): Promise<void> | void => {
+      const admitted = this.#admit(service, method, bytes, call, validate);
+      if (admitted instanceof Promise) return admitted.then((b) => run(b, bytes, call));
+      return run(admitted, bytes, call);
     };
   }
 }

@@ -8,7 +8,10 @@
  *
  * Plugins die with their host: they exit when their stdin — a pipe only the
  * proxy holds — reaches end of file, which also happens when the proxy is
- * killed with SIGKILL.
+ * killed with SIGKILL. The same pipe carries, as its first line, a fresh
+ * random channel token per launch; every call the proxy makes carries it,
+ * and the plugin refuses calls without it (CONTRACT §7: a plugin's endpoint
+ * serves only the proxy that started it).
  *
  * @module
  */
@@ -17,6 +20,7 @@ import type { HealthCheckResponse__Output } from "../../proto/gen/prism/interfac
 import type { InitializeResponse__Output } from "../../proto/gen/prism/interfaces/lifecycle/InitializeResponse.ts";
 import type { DrainResponse__Output } from "../../proto/gen/prism/interfaces/lifecycle/DrainResponse.ts";
 import { GrpcClient } from "../../proto/transport/grpc_client.ts";
+import { CHANNEL_TOKEN_HEADER, newChannelToken } from "../../plugins/sdk/protocol.ts";
 import type { Logger, LogLevel } from "../log/logger.ts";
 import {
   grpcTarget,
@@ -275,6 +279,8 @@ export class PluginProcess {
     }).spawn();
     this.#child = child;
     this.#stdin = child.stdin.getWriter();
+    const token = newChannelToken();
+    this.#stdin.write(new TextEncoder().encode(`${token}\n`)).catch(() => {});
     this.#startedAt = performance.now();
     const pid = child.pid;
     this.#log.info("plugin process started", { pid, restart: this.#restarts });
@@ -290,6 +296,7 @@ export class PluginProcess {
         timeoutMs: this.#opts.lifecycleTimeoutMs,
         streamWindow: PLUGIN_STREAM_WINDOW,
         userAgent: "prism-proxy",
+        headers: [[CHANNEL_TOKEN_HEADER, token]],
       });
       this.#client = client;
       await client.channel.ready();

@@ -37,6 +37,8 @@ export interface H2loadOptions {
   op: string;
   namespace: string;
   system: string;
+  /** Extra request headers, `name: value`. */
+  headers?: string[];
 }
 
 /** The gRPC frame of `request` to `service`/`method`. */
@@ -82,6 +84,7 @@ export async function runH2load(opts: H2loadOptions): Promise<ScenarioReport> {
       "content-type: application/grpc",
       "-H",
       "te: trailers",
+      ...(opts.headers ?? []).flatMap((h) => ["-H", h]),
       "--log-file",
       log,
       ...(opts.rps ? ["--rps", String(opts.rps / clients)] : []),
