@@ -18,6 +18,7 @@ import protobuf from "protobufjs/light.js";
 import { DESCRIPTOR_JSON } from "./gen/descriptor_json.ts";
 import { DESCRIPTOR_SET_BASE64 } from "./gen/descriptor_set.ts";
 import { PROTO_LOADER_OPTIONS } from "./options.ts";
+import { forEachField, readString, WIRE } from "./wire.ts";
 
 /**
  * Fully qualified names of the client-facing services (CONTRACT §2) and of
@@ -240,19 +241,32 @@ function embeddedFileDescriptors(): Buffer[] {
   return files;
 }
 
+/** The `package` (field 2) of a serialized FileDescriptorProto. */
+function packageOf(file: Uint8Array): string {
+  let pkg = "";
+  forEachField(file, (f) => {
+    if (f.number === 2 && f.type === WIRE.LEN) pkg = readString(file, f.start, f.end) ?? "";
+  });
+  return pkg;
+}
+
 /**
- * What `@grpc/reflection` needs to serve every Prism service: the embedded
+ * What `@grpc/reflection` needs to serve Prism's services: the embedded
  * file descriptors (repaired by `deno task proto` so that strict clients
- * such as grpcurl and ghz accept them), under one entry.
+ * such as grpcurl and ghz accept them), under one entry, without those of
+ * `excludePackages` (the proxy leaves out the plugin lifecycle service,
+ * which only plugins serve).
  *
  * @example
  * ```ts
  * import { reflectionPackageDefinition } from "./definitions.ts";
- * const pkg = reflectionPackageDefinition();
- * console.log(Object.values(pkg)[0].fileDescriptorProtos.length > 0); // true
+ * const all = Object.values(reflectionPackageDefinition())[0].fileDescriptorProtos.length;
+ * const some = Object.values(reflectionPackageDefinition(["prism.interfaces.lifecycle"]))[0]
+ *   .fileDescriptorProtos.length;
+ * console.log(all - some); // 1
  * ```
  */
-export function reflectionPackageDefinition(): Record<
+export function reflectionPackageDefinition(excludePackages: readonly string[] = []): Record<
   string,
   { format: string; type: object; fileDescriptorProtos: Buffer[] }
 > {
@@ -260,7 +274,9 @@ export function reflectionPackageDefinition(): Record<
     "prism.descriptors": {
       format: "Protocol Buffer 3 DescriptorProto",
       type: {},
-      fileDescriptorProtos: embeddedFileDescriptors(),
+      fileDescriptorProtos: embeddedFileDescriptors().filter((f) =>
+        !excludePackages.includes(packageOf(f))
+      ),
     },
   };
 }

@@ -138,6 +138,22 @@ export function readVarint(bytes: Uint8Array, start: number, end: number): numbe
   return v;
 }
 
+/**
+ * The varint at `bytes[start..end)` as an int64, exactly.
+ *
+ * @example
+ * ```ts
+ * import { readVarintBig } from "./wire.ts";
+ * const max = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+ * console.log(readVarintBig(max, 0, 9)); // 9223372036854775807n
+ * ```
+ */
+export function readVarintBig(bytes: Uint8Array, start: number, end: number): bigint {
+  let v = 0n;
+  for (let i = end - 1; i >= start; i--) v = (v << 7n) | BigInt(bytes[i] & 0x7f);
+  return BigInt.asIntN(64, v);
+}
+
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /**

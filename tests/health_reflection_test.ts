@@ -77,6 +77,8 @@ Deno.test({
         "grpc.health.v1.Health",
       ]
     ) assert.ok(list.includes(s), `${s} missing from: ${list}`);
+    // Only plugins serve the lifecycle service: the proxy does not offer it.
+    assert.ok(!list.includes("prism.interfaces.lifecycle"), `lifecycle listed: ${list}`);
     const describe = await run(h.address, "describe", "prism.interfaces.keyvalue.SetRequest");
     // protobufjs (under proto-loader and @grpc/reflection) describes a proto3
     // `optional` field as the synthetic one-field oneof it stands for.

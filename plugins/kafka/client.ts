@@ -9,15 +9,26 @@
 import { type Consumer, Kafka, type LogEntry, logLevel } from "kafkajs";
 import type { Logger } from "../../proxy/log/logger.ts";
 import type { KafkaConfig } from "./config.ts";
+import { patchKafkajs } from "./_kafkajs_patch.ts";
+
+patchKafkajs();
 
 /** The kafkajs log level for the plugin's level: kafkajs is chatty at INFO. */
 function kafkaLogLevel(log: Logger): logLevel {
   return log.enabled("debug") ? logLevel.INFO : logLevel.WARN;
 }
 
+/** A repeated kafkajs warning or error is written once per this long, with a count. */
+const EPISODE_MS = 60_000;
+
 /**
  * A kafkajs `logCreator` writing into `log` (kafkajs ERROR → error, WARN →
  * warn, the rest → debug), with kafkajs's namespace as `kafka_component`.
+ * kafkajs logs every retry of every failing request: a warning or error
+ * whose text was already written in the last minute is counted instead,
+ * and the count goes out with its next line (`repeated`), so a broker that
+ * is down for a minute costs two lines, not hundreds. Stack traces are
+ * kept for debug only.
  *
  * @example
  * ```ts ignore
@@ -26,15 +37,36 @@ function kafkaLogLevel(log: Logger): logLevel {
  * const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logCreator: bridgeLogs(log) });
  * ```
  */
-export function bridgeLogs(log: Logger): () => (entry: LogEntry) => void {
+export function bridgeLogs(
+  log: Logger,
+  clock: () => number = Date.now,
+): () => (entry: LogEntry) => void {
+  const episodes = new Map<string, { since: number; repeated: number }>();
   return () => ({ namespace, level, log: entry }) => {
-    const { message, timestamp: _t, logger: _l, ...fields } = entry as LogEntry["log"] & {
-      logger?: unknown;
+    const { message, timestamp: _t, logger: _l, stack, ...fields } = entry as
+      & LogEntry["log"]
+      & { logger?: unknown; stack?: string };
+    if (level !== logLevel.ERROR && level !== logLevel.WARN) {
+      log.debug(`kafka: ${message}`, { kafka_component: namespace, ...fields, stack });
+      return;
+    }
+    const key = `${namespace}\0${message}\0${(fields as { error?: unknown }).error ?? ""}`;
+    const now = clock();
+    const episode = episodes.get(key);
+    if (episode !== undefined && now - episode.since < EPISODE_MS) {
+      episode.repeated++;
+      return;
+    }
+    episodes.set(key, { since: now, repeated: 0 });
+    if (episodes.size > 1000) episodes.delete(episodes.keys().next().value!);
+    const line = {
+      kafka_component: namespace,
+      ...fields,
+      ...(episode?.repeated ? { repeated: episode.repeated } : {}),
+      ...(log.enabled("debug") && stack ? { stack } : {}),
     };
-    const line = { kafka_component: namespace, ...fields };
     if (level === logLevel.ERROR) log.error(`kafka: ${message}`, line);
-    else if (level === logLevel.WARN) log.warn(`kafka: ${message}`, line);
-    else log.debug(`kafka: ${message}`, line);
+    else log.warn(`kafka: ${message}`, line);
   };
 }
 

@@ -18,7 +18,8 @@
  * | `session_timeout_ms` | integer ≥ 6000 | 10000 | consumer-group session of a subscriber |
  * | `fetch_max_wait_ms` | integer ≥ 1 | 500 | a consumer's long poll when no data is there |
  * | `slow_metadata_ms` | integer ≥ 1 | 250 | health is DEGRADED when a metadata request takes longer |
- * | `command_timeout_ms`, `retry_attempts`, `breaker_threshold`, `breaker_cooldown_ms` | | | admin requests (topic creation, offsets, trim), as the SDK defines them |
+ * | `command_timeout_ms` | integer ≥ 1 | 10000 | one admin request (topic creation, offsets, trim); the call's deadline may cut it shorter |
+ * | `retry_attempts`, `breaker_threshold`, `breaker_cooldown_ms` | | | admin requests, as the SDK defines them |
  *
  * @module
  */
@@ -192,6 +193,14 @@ export const KAFKA_SCHEMA = defineSchema({
     description: "health is DEGRADED when a metadata request takes longer",
   },
   ...RESILIENCE_SETTINGS,
+  // Admin requests (topic creation above all) can take seconds on a busy
+  // cluster: each attempt may use the call's whole deadline, up to this.
+  command_timeout_ms: {
+    ...RESILIENCE_SETTINGS.command_timeout_ms,
+    default: 10_000,
+    description:
+      "longest one admin request (topic creation, offsets, trim) may take; the call's deadline may cut it shorter",
+  },
 });
 
 /** A loaded config.

@@ -160,3 +160,65 @@ Deno.test("kafka plugin: definition and permissions", () => {
   ]);
   assert.deepEqual(kafkaPluginPermissions({}), ["--allow-net", "--allow-env"]);
 });
+
+Deno.test("kafkajs patch: an idle request queue schedules no 1 ms checks; a waiting one does", async () => {
+  const { patchKafkajs } = await import("./_kafkajs_patch.ts");
+  const { default: RequestQueue } = await import("kafkajs/src/network/requestQueue/index.js");
+  assert.equal(patchKafkajs(), true);
+  const logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const q = new (RequestQueue as unknown as new (o: unknown) => {
+    pending: unknown[];
+    throttleCheckTimeoutId: unknown;
+    throttledUntil: number;
+    checkPendingRequests(): void;
+    destroy(): void;
+  })({ maxInFlightRequests: 1, requestTimeout: 1000, clientId: "t", broker: "b", logger });
+  // Unpatched, this armed a timer of about minus the epoch (clamped to 1 ms) that re-armed itself.
+  q.checkPendingRequests();
+  assert.equal(q.throttleCheckTimeoutId, null, "nothing pending: nothing scheduled");
+  q.throttledUntil = Date.now() + 60_000;
+  q.pending.push({ sendRequest() {} });
+  q.checkPendingRequests();
+  assert.notEqual(q.throttleCheckTimeoutId, null, "a throttled, pending request is checked later");
+  q.destroy();
+});
+
+Deno.test("kafka logs: one line per episode of a repeated warning or error, with the count", async () => {
+  const { bridgeLogs } = await import("./client.ts");
+  const { Logger } = await import("../../proxy/log/logger.ts");
+  const { logLevel } = await import("kafkajs");
+  const lines: Record<string, unknown>[] = [];
+  let now = 1_000_000;
+  const write = bridgeLogs(new Logger({}, "info", (l) => lines.push(JSON.parse(l))), () => now)();
+  const refused = {
+    namespace: "Connection",
+    level: logLevel.ERROR,
+    label: "ERROR",
+    log: {
+      message: "Connection error: connect ECONNREFUSED",
+      timestamp: "t",
+      broker: "b:1",
+      stack: "at x",
+    },
+  };
+  for (let i = 0; i < 100; i++) {
+    write(refused as never);
+    now += 200; // 100 retries over 20 s: one episode
+  }
+  write({ ...refused, log: { ...refused.log, message: "another problem" } } as never);
+  now += 60_000;
+  write(refused as never); // a minute later: a new line, with the count of the last episode
+  write(
+    {
+      namespace: "x",
+      level: logLevel.INFO,
+      label: "INFO",
+      log: { message: "chatty", timestamp: "t" },
+    } as never,
+  );
+  const connection = lines.filter((l) => l.msg === "kafka: Connection error: connect ECONNREFUSED");
+  assert.equal(connection.length, 2);
+  assert.equal(connection[0].stack, undefined, "no stack traces at info");
+  assert.equal(connection[1].repeated, 99);
+  assert.equal(lines.length, 3, "INFO goes to debug");
+});

@@ -380,6 +380,16 @@ function frameMessage(message: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The 5-byte prefix of an uncompressed message of `length` bytes. */
+function messagePrefix(length: number): Uint8Array {
+  const out = new Uint8Array(5);
+  out[1] = length >>> 24;
+  out[2] = (length >>> 16) & 0xff;
+  out[3] = (length >>> 8) & 0xff;
+  out[4] = length & 0xff;
+  return out;
+}
+
 /** Requests of a bidirectional call, as an async iterable the handler reads. */
 class RequestQueue<T> implements AsyncIterable<T> {
   #items: { message: T; bytes: number }[] = [];
@@ -510,8 +520,11 @@ class Call implements ServerWriter<unknown> {
       this.#stream.respond(RESPONSE_HEADERS, false);
     }
     this.#messagesSent = true;
-    const ok = this.#stream.write(frameMessage(this.#codec.encode(message)));
-    return ok;
+    const bytes = this.#codec.encode(message);
+    if (bytes.length < 4096) return this.#stream.write(frameMessage(bytes));
+    // A large message is not copied behind its prefix: the two go out as they are.
+    this.#stream.write(messagePrefix(bytes.length));
+    return this.#stream.write(bytes);
   }
 
   drain(): Promise<void> {

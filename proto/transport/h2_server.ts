@@ -651,20 +651,14 @@ export class H2ServerConnection {
         this.#out = [];
         this.#outBytes = 0;
         this.#writingBytes = total;
-        let buf: Uint8Array;
-        if (chunks.length === 1) buf = chunks[0];
-        else {
-          buf = new Uint8Array(total);
+        // Small frames are gathered into one write; large payloads go out as
+        // they are (a copy of them would cost more than the extra write).
+        for (const buf of gather(chunks, total)) {
           let at = 0;
-          for (const c of chunks) {
-            buf.set(c, at);
-            at += c.length;
+          while (at < buf.length) {
+            this.#writeSince = performance.now();
+            at += await this.#conn.write(buf.subarray(at));
           }
-        }
-        let at = 0;
-        while (at < buf.length) {
-          this.#writeSince = performance.now();
-          at += await this.#conn.write(buf.subarray(at));
         }
         this.#writeSince = -1;
         this.#writingBytes = 0;
@@ -1620,6 +1614,44 @@ export class H2ServerConnection {
       this.#closed.delete(this.#closed.keys().next().value!);
     }
   }
+}
+
+/** Chunks this large are written as they are, not copied into a gathered buffer. */
+const WRITE_AS_IS = 16 * 1024;
+
+/** Groups `chunks` into as few buffers as possible without copying large ones. */
+function gather(chunks: Uint8Array[], total: number): Uint8Array[] {
+  if (chunks.length === 1) return chunks;
+  let large = false;
+  for (const c of chunks) if (c.length >= WRITE_AS_IS) large = true;
+  if (!large) return [concat(chunks, total)];
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  let runBytes = 0;
+  for (const c of chunks) {
+    if (c.length >= WRITE_AS_IS) {
+      if (run.length > 0) out.push(concat(run, runBytes));
+      run = [];
+      runBytes = 0;
+      out.push(c);
+    } else {
+      run.push(c);
+      runBytes += c.length;
+    }
+  }
+  if (run.length > 0) out.push(concat(run, runBytes));
+  return out;
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const buf = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    buf.set(c, at);
+    at += c.length;
+  }
+  return buf;
 }
 
 const TEXT = new TextEncoder();

@@ -62,7 +62,10 @@ function adapt(answer: Answer): (request: Message) => Message {
 
 async function loadAnswer(): Promise<Answer> {
   const { ReflectionService } = await import("@grpc/reflection");
-  const service = new ReflectionService(reflectionPackageDefinition() as never);
+  // The lifecycle service is the plugins' alone: the proxy does not offer it.
+  const service = new ReflectionService(
+    reflectionPackageDefinition(["prism.interfaces.lifecycle"]) as never,
+  );
   // v1 and v1alpha answer identically; the library keeps both behind this facade.
   const v1 = (service as unknown as { v1: { handleServerReflectionRequest: Answer } }).v1;
   return (request) => v1.handleServerReflectionRequest(request);

@@ -10,7 +10,15 @@
  */
 import { requestFields, SERVICE_PATHS } from "../../proto/definitions.ts";
 import { status, StatusError } from "../../proto/status.ts";
-import { forEachField, isUtf8, readString, readVarint, WIRE, WireError } from "../../proto/wire.ts";
+import {
+  forEachField,
+  isUtf8,
+  readString,
+  readVarint,
+  readVarintBig,
+  WIRE,
+  WireError,
+} from "../../proto/wire.ts";
 import type { Limits } from "../config/config.ts";
 
 interface Rule {
@@ -22,7 +30,17 @@ interface Rule {
   values?: string[];
   /** Integer fields that must not be negative. */
   nonNegative?: string[];
+  /** TTLs in seconds: not negative, at most {@linkcode MAX_TTL_SECONDS}. */
+  ttls?: string[];
 }
+
+/**
+ * The largest TTL a key may get, in seconds: its expiry in milliseconds
+ * stays an exact JS number (2^53) and within what Redis accepts, so every
+ * backend keeps it as given (a larger one is INVALID_ARGUMENT everywhere,
+ * instead of OK on one backend and a Redis error on another).
+ */
+export const MAX_TTL_SECONDS = Math.floor(2 ** 53 / 1000);
 
 const {
   keyvalueBasic: KV,
@@ -37,7 +55,7 @@ const RULES: Record<string, Rule> = {
   [`${KV}Set`]: {
     keys: ["key"],
     values: ["value"],
-    nonNegative: ["ttl_seconds"],
+    ttls: ["ttl_seconds"],
   },
   [`${KV}Get`]: { keys: ["key"] },
   [`${KV}Delete`]: { keys: ["key"] },
@@ -45,7 +63,7 @@ const RULES: Record<string, Rule> = {
   [`${SCAN}Scan`]: { prefixes: ["prefix"] },
   [`${SCAN}ScanKeys`]: { prefixes: ["prefix"] },
   [`${SCAN}Count`]: { prefixes: ["prefix"] },
-  [`${TTL}Expire`]: { keys: ["key"], nonNegative: ["ttl_seconds"] },
+  [`${TTL}Expire`]: { keys: ["key"], ttls: ["ttl_seconds"] },
   [`${TTL}GetTTL`]: { keys: ["key"] },
   [`${TTL}Persist`]: { keys: ["key"] },
   [`${LIST}PushLeft`]: { keys: ["list_key"], values: ["value"] },
@@ -81,6 +99,7 @@ const enum Check {
   Prefix,
   Value,
   NonNegative,
+  Ttl,
 }
 
 interface FieldRule {
@@ -126,6 +145,8 @@ export function validatorFor(path: string, limits: Limits): Validator {
       ? Check.Value
       : rule.nonNegative?.includes(name)
       ? Check.NonNegative
+      : rule.ttls?.includes(name)
+      ? Check.Ttl
       : Check.Text;
   for (const [name, info] of Object.entries(fields)) {
     if (info.repeated || info.map) continue;
@@ -205,6 +226,16 @@ export function validatorFor(path: string, limits: Limits): Validator {
             throw bad(
               `'${r.name}' must not be negative: current value is ${readVarint(bytes, s, e)}`,
             );
+          }
+          break;
+        case Check.Ttl:
+          // Values under 2^42 take at most 6 bytes: no need to read them.
+          if (s >= 0 && e - s >= 7) {
+            const big = readVarintBig(bytes, s, e);
+            if (big < 0n) throw bad(`'${r.name}' must not be negative: current value is ${big}`);
+            if (big > BigInt(MAX_TTL_SECONDS)) {
+              throw bad(`'${r.name}' is ${big}, over the largest TTL (${MAX_TTL_SECONDS} s)`);
+            }
           }
           break;
       }

@@ -106,11 +106,26 @@ Deno.test("validators: the wire format, read as protobuf reads it", () => {
     ),
     "",
   );
-  // A TTL of 2^63-1 is not negative; -1 is.
+  // TTLs: up to 2^53/1000 seconds; 2^63-1 is over it, -1 is negative.
   const ttl = (bytes: number[]) => new Uint8Array([...len(2, "k"), 4 << 3 | 0, ...bytes]);
-  assert.equal(set(ttl([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])), "");
+  const varint = (n: bigint) => {
+    const out: number[] = [];
+    for (let v = BigInt.asUintN(64, n);; v >>= 7n) {
+      if (v < 0x80n) return [...out, Number(v)];
+      out.push(Number(v & 0x7fn) | 0x80);
+    }
+  };
+  assert.equal(set(ttl(varint(9007199254740n))), "");
   assert.throws(
-    () => set(ttl([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])),
+    () => set(ttl(varint(9007199254741n))),
+    /'ttl_seconds' is 9007199254741, over the largest TTL \(9007199254740 s\)/,
+  );
+  assert.throws(
+    () => set(ttl([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])),
+    /'ttl_seconds' is 9223372036854775807, over the largest TTL/,
+  );
+  assert.throws(
+    () => set(ttl(varint(-1n))),
     /'ttl_seconds' must not be negative: current value is -1/,
   );
   // Malformed bytes are INTERNAL (not a message of the method's type), never a crash.

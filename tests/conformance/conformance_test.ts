@@ -17,6 +17,7 @@ import { listBasicSuite } from "./list_basic.ts";
 import { pubsubBasicSuite } from "./pubsub_basic.ts";
 import { streamBasicSuite } from "./stream_basic.ts";
 import type { Suite, Target } from "./target.ts";
+import { GrpcClient } from "../../proto/transport/grpc_client.ts";
 import { startRedis } from "../_redis.ts";
 import { startKafka } from "../_kafka.ts";
 
@@ -84,13 +85,19 @@ async function conformanceOf(
     [...expected].sort(),
     `${backend} declares ${expected.join(", ")} (CONTRACT §4)`,
   );
-  await runConformance(t, {
-    backend,
-    namespace,
-    clients: h.clients,
-    interfaces: new Set(declared as ServiceName[]),
-    runId: `run-${crypto.randomUUID().slice(0, 8)}`,
-  });
+  const raw = new GrpcClient(h.address);
+  try {
+    await runConformance(t, {
+      backend,
+      namespace,
+      clients: h.clients,
+      interfaces: new Set(declared as ServiceName[]),
+      runId: `run-${crypto.randomUUID().slice(0, 8)}`,
+      raw,
+    });
+  } finally {
+    raw.close();
+  }
 }
 
 Deno.test(

@@ -4,6 +4,9 @@
  * @module
  */
 import { unary } from "../../proto/client.ts";
+import { serviceDefinition } from "../../proto/definitions.ts";
+import { status } from "../../proto/status.ts";
+import type { RpcError } from "../../proto/transport/grpc_client.ts";
 import { assert, assertBytes, bytes } from "../_assert.ts";
 import { deadline, key, type Suite } from "./target.ts";
 
@@ -109,4 +112,64 @@ export const keyvalueBasicSuite: Suite = async (t, target) => {
     const got = await Promise.all(ks.map(get));
     got.forEach((g, i) => assertBytes(g.value, bytes(String(i))));
   });
+
+  const raw = target.raw;
+  if (raw !== undefined) {
+    const setDef = serviceDefinition("prism.interfaces.keyvalue.KeyValueBasicInterface").Set;
+    const field = (n: number, bytes: number[]) => [(n << 3) | 2, bytes.length, ...bytes];
+    const nsBytes = [...new TextEncoder().encode(ns)];
+    const refused = async (request: Uint8Array, message: RegExp) => {
+      const err = await raw.unaryRaw(setDef.path, request, deadline()).then(
+        () => undefined,
+        (e: RpcError) => e,
+      );
+      assert.ok(err, "refused");
+      assert.equal(err.code, status.INVALID_ARGUMENT, err.message);
+      assert.match(err.message, message);
+    };
+
+    await t.step(
+      "a key that is not UTF-8 is INVALID_ARGUMENT (it would collapse with others)",
+      async () => {
+        const k = [...new TextEncoder().encode(key(target, "basic:utf8-"))];
+        for (const bad of [0xff, 0xfe]) {
+          await refused(
+            new Uint8Array([...field(1, nsBytes), ...field(2, [...k, bad]), ...field(3, [1])]),
+            /Cannot Set as 'key' is not valid UTF-8/,
+          );
+        }
+        // Nothing was stored under the replacement character either.
+        assert.equal((await get(key(target, "basic:utf8-\ufffd"))).found, false);
+      },
+    );
+
+    await t.step(
+      "a TTL beyond the largest (9007199254740 s) is INVALID_ARGUMENT; the largest is kept",
+      async () => {
+        const k = key(target, "basic:huge-ttl");
+        const kBytes = [...new TextEncoder().encode(k)];
+        // ttl_seconds (field 4, varint) = 2^63 - 1
+        const max64 = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+        await refused(
+          new Uint8Array([
+            ...field(1, nsBytes),
+            ...field(2, kBytes),
+            ...field(3, [1]),
+            4 << 3,
+            ...max64,
+          ]),
+          /'ttl_seconds' is 9223372036854775807, over the largest TTL \(9007199254740 s\)/,
+        );
+        assert.equal((await get(k)).found, false, "nothing was stored");
+        assert.equal((await set(k, bytes("v"), 9007199254740)).success, true);
+        const ttl = await unary(
+          target.clients.ttl,
+          "GetTTL",
+          { namespace: ns, key: k },
+          deadline(),
+        );
+        assert.ok(Number(ttl.ttl_seconds) > 9007199254000, `GetTTL ${ttl.ttl_seconds}`);
+      },
+    );
+  }
 };

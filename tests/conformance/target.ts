@@ -7,6 +7,7 @@
  * @module
  */
 import type { PrismClients } from "../../proto/client.ts";
+import type { GrpcClient } from "../../proto/transport/grpc_client.ts";
 import type { ServiceName } from "../../proto/definitions.ts";
 
 /** A backend under test, through the proxy. */
@@ -21,6 +22,12 @@ export interface Target {
   interfaces: ReadonlySet<ServiceName>;
   /** A prefix unique to this run, so that suites on shared backends never collide. */
   runId: string;
+  /**
+   * A byte-level client to the proxy, for requests no generated client can
+   * make (bytes that are not UTF-8 in a string field); absent when a suite
+   * runs against a plugin's own port, where the proxy's checks are not.
+   */
+  raw?: GrpcClient;
 }
 
 /** A conformance suite: test steps for one interface. */
