@@ -1,5 +1,5 @@
 /**
- * `prism proxy [--config FILE] [--listen HOST:PORT]`: runs the proxy until
+ * `prism proxy [--config FILE] [--listen HOST:PORT] [--admin HOST:PORT]`: runs the proxy until
  * SIGINT or SIGTERM, then drains and exits 0 (CONTRACT §1, §5).
  *
  * @module
@@ -18,7 +18,8 @@ export class UsageError extends Error {
 }
 
 /** Help text of `prism proxy`. */
-export const PROXY_USAGE = `Usage: prism proxy [--config FILE] [--listen HOST:PORT]
+export const PROXY_USAGE =
+  `Usage: prism proxy [--config FILE] [--listen HOST:PORT] [--admin HOST:PORT]
 
 Starts the Prism proxy. Without a config file (neither --config nor
 PRISM_CONFIG) it serves namespace "default" on the in-process memstore.
@@ -26,12 +27,15 @@ PRISM_CONFIG) it serves namespace "default" on the in-process memstore.
 Options:
   --config FILE       YAML configuration (also PRISM_CONFIG)
   --listen HOST:PORT  listen address (default from config, else 0.0.0.0:8980)
+  --admin HOST:PORT   admin HTTP address for /metrics, /healthz, /readyz, /status
+                      (default from config, else 127.0.0.1:9980; "" turns it off)
   -h, --help          show this help`;
 
 /** Parsed flags of `prism proxy`. */
 export interface ProxyFlags {
   config?: string;
   listen?: string;
+  admin?: string;
   help: boolean;
 }
 
@@ -53,6 +57,7 @@ export function parseProxyFlags(args: string[]): ProxyFlags {
       options: {
         config: { type: "string" },
         listen: { type: "string" },
+        admin: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -68,7 +73,19 @@ export function parseProxyFlags(args: string[]): ProxyFlags {
         throw new UsageError(`prism proxy: --listen: ${(err as Error).message}`);
       }
     }
-    return { config: values.config, listen: values.listen, help: values.help ?? false };
+    if (values.admin !== undefined && values.admin !== "") {
+      try {
+        parseListen(values.admin);
+      } catch (err) {
+        throw new UsageError(`prism proxy: --admin: ${(err as Error).message}`);
+      }
+    }
+    return {
+      config: values.config,
+      listen: values.listen,
+      admin: values.admin,
+      help: values.help ?? false,
+    };
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`prism proxy: ${(err as Error).message}`);
@@ -139,7 +156,7 @@ export async function runProxy(args: string[]): Promise<number> {
     const config = file
       ? await (await import("./config/load.ts")).loadConfigFile(file)
       : defaultConfig();
-    proxy = await Proxy.start({ config, listen: flags.listen, log });
+    proxy = await Proxy.start({ config, listen: flags.listen, admin: flags.admin, log });
   } catch (err) {
     removeListeners();
     if (err instanceof ConfigError) {

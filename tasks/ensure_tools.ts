@@ -18,6 +18,9 @@
  * - `h2spec` (pinned) with `go install`: the HTTP/2 conformance suite run
  *   against the proxy and a plugin (`tests/h2spec_test.ts`).
  *
+ * - `promtool` (pinned) with `go install`: Prometheus's own check of the
+ *   proxy's `/metrics` exposition (`tests/metrics_test.ts`).
+ *
  * - Python's `grpcio` (pinned) with pip: an independent gRPC client for the
  *   interop tests (`tests/interop_test.ts`); skipped where Python is missing.
  *
@@ -44,6 +47,7 @@ export const GO_TOOLS = {
   grpcurl: "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3",
   ghz: "github.com/bojand/ghz/cmd/ghz@v0.121.0",
   h2spec: "github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible",
+  promtool: "github.com/prometheus/prometheus/cmd/promtool@v0.316.0",
 } as const;
 
 /** Python packages the tests use (pip), pinned. */

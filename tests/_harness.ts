@@ -25,6 +25,8 @@ export interface TestProxyOptions {
   clock?: () => number;
   /** Bound on a call forwarded to a plugin without a client deadline (default 30 s). */
   pluginCallTimeoutMs?: number;
+  /** The admin listener (default: an ephemeral loopback port; "" turns it off). */
+  admin?: string;
 }
 
 /** Starts a proxy from YAML text or a config object on 127.0.0.1:0. */
@@ -38,6 +40,7 @@ export async function startTestProxy(
   const proxy = await Proxy.start({
     config: cfg,
     listen: "127.0.0.1:0",
+    admin: options.admin ?? "127.0.0.1:0",
     log,
     clock: options.clock,
     pluginCallTimeoutMs: options.pluginCallTimeoutMs,

@@ -27,10 +27,14 @@ export function denoRunArgs(): string[] {
   return ["run", "-A", ...(cov ? [`--coverage=${cov}`] : []), `${ROOT}prism.ts`];
 }
 
-/** Spawns `prism <args>`. */
+/**
+ * Spawns `prism <args>`. A proxy gets an ephemeral admin port unless the
+ * arguments name one (its address is in the "listening" log line).
+ */
 export function spawnPrism(args: string[], env: Record<string, string> = {}): PrismProcess {
+  const extra = args[0] === "proxy" && !args.includes("--admin") ? ["--admin", "127.0.0.1:0"] : [];
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...denoRunArgs(), ...args],
+    args: [...denoRunArgs(), ...args, ...extra],
     cwd: ROOT,
     env: { PRISM_LOG_LEVEL: "info", ...env },
     stdin: "null",

@@ -166,6 +166,13 @@ Deno.test({ name: "errors: status codes for bad input", ...GRPC_TEST }, async (t
         }
       }
       assert.ok(exhausted !== undefined, "2 MB must fill up before 5 MB were written");
+      // Refused again: still one line.
+      await assertStatus(
+        unary(kv, "Set", { namespace: "small", key: "again", value }),
+        status.RESOURCE_EXHAUSTED,
+      );
+      const reachedLines = h.logs.filter((l) => l.includes('"memory cap reached'));
+      assert.equal(reachedLines.length, 1, reachedLines.join("\n"));
       assert.equal(exhausted.code, status.RESOURCE_EXHAUSTED, exhausted.details);
       assert.ok(exhausted.details.includes("max_memory_mb"), exhausted.details);
       assert.ok(stored.length > 100, `only ${stored.length} values fit in 2 MB`);
@@ -197,6 +204,23 @@ Deno.test({ name: "errors: status codes for bad input", ...GRPC_TEST }, async (t
       }
       await unary(kv, "Set", { namespace: "small", key: "after", value });
       assert.equal((await unary(kv, "Get", { namespace: "small", key: "after" })).found, true);
+      // Log lines: one when the cap is reached, however many writes are refused, and one
+      // when a write succeeds again (a list push that still fitted is such a write).
+      const capLines = () =>
+        h.logs.map((l) => JSON.parse(l)).filter((l) =>
+          l.namespace === "small" && l.msg.startsWith("memory cap")
+        );
+      const lines = capLines();
+      assert.ok(lines.length >= 2 && lines.length <= 2 * pushed, JSON.stringify(lines));
+      lines.forEach((l, i) =>
+        assert.ok(
+          l.msg.startsWith(i % 2 === 0 ? "memory cap reached" : "memory cap: writes succeed again"),
+          JSON.stringify(lines),
+        )
+      );
+      assert.equal(lines[0].level, "warn");
+      assert.ok(lines[0].used_bytes > 0 && lines[0].limit_bytes === 2 * 1024 * 1024);
+      assert.ok(lines.at(-1).msg.startsWith("memory cap: writes succeed again"));
     });
 
     await t.step("client deadline passed: DEADLINE_EXCEEDED", async () => {

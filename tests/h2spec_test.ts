@@ -52,6 +52,7 @@ Deno.test({
       "t.yaml",
     ),
     listen: "127.0.0.1:0",
+    admin: "127.0.0.1:0",
     log: new Logger({}, "error"),
   });
   try {

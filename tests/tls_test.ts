@@ -24,6 +24,7 @@ Deno.test({ name: "tls: trusted clients are served, others refused", ...GRPC_TES
       "tls.yaml",
     ),
     listen: "127.0.0.1:0",
+    admin: "127.0.0.1:0",
     log: new Logger({}, "error"),
   });
   const address = `localhost:${proxy.port}`;

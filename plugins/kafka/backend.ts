@@ -66,9 +66,12 @@ interface TrimRequest {
 }
 
 /** One active subscriber. */
-interface Subscriber {
+export interface Subscriber {
   id: string;
+  /** The Kafka topic. */
   topic: string;
+  /** The topic as the client named it. */
+  name: string;
   consumer?: PositionedConsumer;
   /** Ends the subscriber's stream (OK). */
   end(): void;
@@ -200,7 +203,7 @@ export class KafkaBackend {
     }
     const call = ctx.call as ServerWriter<unknown>;
     const { promise: over, resolve: ended, reject: failed } = Promise.withResolvers<void>();
-    const sub: Subscriber = { id, topic, end: () => ended() };
+    const sub: Subscriber = { id, topic, name: req.topic, end: () => ended() };
     this.subscribers.set(key, sub);
     const log = ctx.log.child({ topic: req.topic, subscriber_id: id });
     try {

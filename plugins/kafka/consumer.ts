@@ -113,6 +113,11 @@ export class PositionedConsumer {
     });
   }
 
+  /** The next offset it will deliver, by partition. */
+  positions(): ReadonlyMap<number, bigint> {
+    return this.#next;
+  }
+
   /** Whether `stop` was called or the receiver said it is done. */
   get stopped(): boolean {
     return this.#stopping !== undefined || this.#done;

@@ -7,6 +7,7 @@
 import { SERVICE_NAMES } from "../../proto/definitions.ts";
 import type { PluginDefinition } from "../sdk/plugin.ts";
 import { KafkaBackend } from "./backend.ts";
+import { kafkaMetrics } from "./metrics.ts";
 import { KAFKA_SCHEMA } from "./config.ts";
 import { mapKafkaError } from "./errors.ts";
 import { kafkaHealthChecks } from "./health.ts";
@@ -38,6 +39,7 @@ export const KAFKA_PLUGIN: PluginDefinition<typeof KAFKA_SCHEMA> = {
   create(config, ctx) {
     // Connects lazily: an unreachable cluster never fails Initialize.
     const backend = new KafkaBackend(config, ctx.namespace, ctx.log);
+    kafkaMetrics(ctx.metrics, backend);
     return {
       unary: backend.unary(),
       streams: backend.streams(),

@@ -183,6 +183,73 @@ Deno.test("kafkajs patch: an idle request queue schedules no 1 ms checks; a wait
   q.destroy();
 });
 
+Deno.test("kafkajs patch: requests are checked for timeouts only while some are in flight", async () => {
+  const { patchKafkajs } = await import("./_kafkajs_patch.ts");
+  const { default: RequestQueue } = await import("kafkajs/src/network/requestQueue/index.js");
+  assert.equal(patchKafkajs(), true);
+  const logger = { debug() {}, info() {}, warn() {}, error() {} };
+  let connected = true;
+  const q = new (RequestQueue as unknown as new (o: unknown) => {
+    inflight: Map<number, unknown>;
+    requestTimeoutIntervalId: unknown;
+    scheduleRequestTimeoutCheck(): void;
+    push(r: unknown): void;
+    fulfillRequest(r: { correlationId: number; payload: unknown; size: number }): void;
+    destroy(): void;
+  })({
+    maxInFlightRequests: 10,
+    requestTimeout: 40,
+    enforceRequestTimeout: true,
+    clientId: "t",
+    broker: "b",
+    logger,
+    isConnected: () => connected,
+  });
+  const request = (correlationId: number) => {
+    let settled: (v: string) => void;
+    const outcome = new Promise<string>((r) => settled = r);
+    q.push({
+      entry: {
+        correlationId,
+        apiKey: 3,
+        apiName: "Metadata",
+        apiVersion: 6,
+        resolve: () => settled("answered"),
+        reject: (e: Error) => settled(e.name),
+      },
+      expectResponse: true,
+      sendRequest() {},
+    });
+    return outcome;
+  };
+  // Connected and idle: no periodic check (unpatched: one every 40 ms, for ever).
+  q.scheduleRequestTimeoutCheck();
+  assert.equal(q.requestTimeoutIntervalId, undefined);
+  // A request that is answered: the check starts, and stops once nothing is in flight.
+  const answered = request(1);
+  assert.notEqual(q.requestTimeoutIntervalId, undefined, "a request in flight is checked");
+  q.fulfillRequest({ correlationId: 1, payload: null, size: 0 });
+  assert.equal(await answered, "answered");
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(q.requestTimeoutIntervalId, undefined, "nothing in flight: the check stopped");
+  // A request never answered still times out, as unpatched.
+  assert.equal(await request(2), "KafkaJSRequestTimeoutError");
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(q.requestTimeoutIntervalId, undefined);
+  // A lost connection ends the check (as unpatched); a reconnect and a new request start it again.
+  const lost = request(3);
+  connected = false;
+  assert.equal(await lost, "KafkaJSRequestTimeoutError");
+  connected = true;
+  q.scheduleRequestTimeoutCheck();
+  const again = request(4);
+  q.fulfillRequest({ correlationId: 4, payload: null, size: 0 });
+  assert.equal(await again, "answered");
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(q.requestTimeoutIntervalId, undefined);
+  q.destroy();
+});
+
 Deno.test("kafka logs: one line per episode of a repeated warning or error, with the count", async () => {
   const { bridgeLogs } = await import("./client.ts");
   const { Logger } = await import("../../proxy/log/logger.ts");

@@ -10,6 +10,7 @@
  */
 import type { HealthCheck } from "../sdk/health.ts";
 import { breakerHealthCheck } from "../sdk/resilience.ts";
+import type { RedisMetrics } from "./metrics.ts";
 import type { RedisBackend } from "./backend.ts";
 
 /**
@@ -21,7 +22,7 @@ import type { RedisBackend } from "./backend.ts";
  * const checks = redisHealthChecks(backend);
  * ```
  */
-export function redisHealthChecks(backend: RedisBackend): HealthCheck[] {
+export function redisHealthChecks(backend: RedisBackend, metrics?: RedisMetrics): HealthCheck[] {
   const { conn, config, policy } = backend;
   const ping: HealthCheck = {
     name: "redis",
@@ -45,7 +46,9 @@ export function redisHealthChecks(backend: RedisBackend): HealthCheck[] {
           details: { ...details, state: conn.state },
         };
       }
-      const latency = Math.round((performance.now() - t0) * 100) / 100;
+      const elapsed = performance.now() - t0;
+      metrics?.ping(elapsed / 1000);
+      const latency = Math.round(elapsed * 100) / 100;
       const slow = latency > config.slow_ping_ms;
       return {
         status: slow ? "DEGRADED" : "HEALTHY",

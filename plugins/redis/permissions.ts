@@ -3,12 +3,13 @@
  * its config (the proxy spawns the plugin with exactly these):
  *
  * - `--allow-net=127.0.0.1,<redis host:port>`: its own gRPC server on
- *   loopback (any port: it binds an ephemeral one) and its Redis;
+ *   loopback (any port: it binds an ephemeral one) and its Redis (and, when
+ *   `OTEL_EXPORTER_OTLP_*ENDPOINT` turns tracing on, the collector);
  * - `--allow-env`: broad, because ioredis loads the `debug` package, which
  *   enumerates `process.env` when it is imported (`Object.keys(process.env)`
  *   needs the unrestricted flag; a list of names fails with NotCapable).
  *   Spawn the plugin with a cleared environment (only
- *   `PRISM_PLUGIN_MAGIC_COOKIE`, `PRISM_LOG_LEVEL` and `PRISM_REDIS_*`), so
+ *   `PRISM_PLUGIN_MAGIC_COOKIE`, `PRISM_LOG_LEVEL`, `PRISM_REDIS_*` and `OTEL_*`), so
  *   that the broad flag exposes nothing else.
  *
  * Nothing else: no read, write, run, sys or ffi (verified by running the
@@ -18,6 +19,7 @@
  */
 import { envVarName } from "../sdk/config.ts";
 import { DEFAULT_URL, parseRedisUrl } from "./config.ts";
+import { otlpTracesUrl } from "../../proxy/trace/tracer.ts";
 
 /**
  * The permission flags for a namespace's `config` block. The Redis address
@@ -49,5 +51,15 @@ export function redisPluginPermissions(
     const entry = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
     if (host !== "127.0.0.1") hosts.push(entry);
   } catch { /* invalid URL: Initialize reports it */ }
+  // Its spans' collector, when tracing is on (CONTRACT §8).
+  const traces = otlpTracesUrl(env);
+  if (traces !== undefined) {
+    try {
+      const u = new URL(traces);
+      const port = u.port || (u.protocol === "https:" ? "443" : "80");
+      const entry = `${u.hostname}:${port}`;
+      if (!hosts.includes(entry) && u.hostname !== "127.0.0.1") hosts.push(entry);
+    } catch { /* not a URL: the exporter reports it */ }
+  }
   return [`--allow-net=${hosts.join(",")}`, "--allow-env"];
 }

@@ -10,6 +10,7 @@ import { RedisBackend } from "./backend.ts";
 import { REDIS_SCHEMA } from "./config.ts";
 import { mapRedisError } from "./errors.ts";
 import { redisHealthChecks } from "./health.ts";
+import { redisMetrics } from "./metrics.ts";
 
 /** The plugin's version (reported by `Initialize`).
  *
@@ -46,7 +47,7 @@ export const REDIS_PLUGIN: PluginDefinition<typeof REDIS_SCHEMA> = {
     return {
       unary: backend.unary(),
       streams: backend.streams(),
-      healthChecks: redisHealthChecks(backend),
+      healthChecks: redisHealthChecks(backend, redisMetrics(ctx.metrics, backend)),
       connected: () => backend.conn.whenReady(),
       mapError: mapRedisError,
       close: () => backend.close(Math.min(1000, config.command_timeout_ms)),

@@ -154,6 +154,21 @@ Deno.test("redis permissions: net to loopback and the Redis; env", () => {
   };
   assert.deepEqual(redisPluginPermissions({}, throwing), ["--allow-net=127.0.0.1", "--allow-env"]);
   assert.ok(Array.isArray(redisPluginPermissions({})));
+  // Tracing on: the collector too (a loopback one is already allowed).
+  const otel = (collector: string) => (n: string) =>
+    n === "OTEL_EXPORTER_OTLP_ENDPOINT" ? collector : undefined;
+  assert.deepEqual(redisPluginPermissions({}, otel("http://otel.internal:4318")), [
+    "--allow-net=127.0.0.1,otel.internal:4318",
+    "--allow-env",
+  ]);
+  assert.deepEqual(redisPluginPermissions({}, otel("https://otel.example.com")), [
+    "--allow-net=127.0.0.1,otel.example.com:443",
+    "--allow-env",
+  ]);
+  assert.deepEqual(redisPluginPermissions({}, otel("http://127.0.0.1:4318")), [
+    "--allow-net=127.0.0.1",
+    "--allow-env",
+  ]);
 });
 
 Deno.test("redis plugin: identity", () => {

@@ -19,6 +19,8 @@ import type { Logger } from "../../proxy/log/logger.ts";
 import { status, StatusError, statusName } from "../../proto/status.ts";
 import type { CallMetadata, ServerCall, ServerWriter } from "../../proto/transport/grpc_server.ts";
 import { type ErrorMapper, toStatusError } from "./errors.ts";
+import { parseTraceparent } from "../../proxy/trace/traceparent.ts";
+import type { Tracer } from "../../proxy/trace/tracer.ts";
 
 /** The metadata key that carries a call's request id.
  *
@@ -73,6 +75,8 @@ export interface CallContext {
   readonly method: string;
   /** From `x-request-id`, or generated. */
   readonly requestId: string;
+  /** The trace the call belongs to, from its `traceparent` (the proxy's span). */
+  readonly traceId: string | undefined;
   /** The decoded request message. */
   readonly request: unknown;
   /** The call's metadata. */
@@ -107,17 +111,23 @@ export function createCallContext(
   const deadline = call.deadline;
   const method = call.method;
   const requestId = requestIdOf(call.metadata);
+  const traceId = parseTraceparent(call.metadata.get("traceparent"))?.traceId;
   let bound: Logger | undefined;
   return {
     method,
     requestId,
+    traceId,
     request,
     metadata: call.metadata,
     deadline,
     signal,
     call,
     get log() {
-      return (bound ??= log.child({ method, request_id: requestId }));
+      return (bound ??= log.child({
+        method,
+        request_id: requestId,
+        ...(traceId ? { trace_id: traceId } : {}),
+      }));
     },
     remainingMs: () => deadline - Date.now(),
   };
@@ -293,6 +303,7 @@ export function loggingInterceptor(
         log.debug("call served", {
           method: ctx.method,
           request_id: ctx.requestId,
+          ...(ctx.traceId ? { trace_id: ctx.traceId } : {}),
           code: "OK",
           duration_ms: Math.round((performance.now() - t0) * 1000) / 1000,
         });
@@ -303,6 +314,7 @@ export function loggingInterceptor(
       const fields: Record<string, unknown> = {
         method: ctx.method,
         request_id: ctx.requestId,
+        ...(ctx.traceId ? { trace_id: ctx.traceId } : {}),
         code: statusName(e.code),
         error: e.message,
         duration_ms: Math.round((performance.now() - t0) * 1000) / 1000,
@@ -330,3 +342,43 @@ export function loggingInterceptor(
     }
   };
 }
+
+/**
+ * A span per data call, the child of the call's `traceparent` (the
+ * proxy's span), ended with the call's status; lifecycle calls are not
+ * traced.
+ *
+ * @example
+ * ```ts ignore
+ * import { tracingInterceptor } from "./interceptors.ts";
+ * const interceptor = tracingInterceptor(tracer, () => "cache");
+ * ```
+ */
+export function tracingInterceptor(tracer: Tracer, namespace: () => string): Interceptor {
+  return async (ctx, next) => {
+    if (ctx.method.startsWith(LIFECYCLE_PREFIX)) return await next();
+    const slash = ctx.method.lastIndexOf("/");
+    const span = tracer.startServer(
+      ctx.method.slice(1),
+      parseTraceparent(ctx.metadata.get("traceparent")),
+      {
+        "rpc.system": "grpc",
+        "rpc.service": ctx.method.slice(1, slash),
+        "rpc.method": ctx.method.slice(slash + 1),
+        "prism.namespace": namespace(),
+        "prism.request_id": ctx.requestId,
+      },
+    );
+    try {
+      const result = await next();
+      span.end(0);
+      return result;
+    } catch (err) {
+      const e = err instanceof StatusError ? err : toStatusError(err, ctx.requestId);
+      span.end(e.code, e.message);
+      throw err;
+    }
+  };
+}
+
+const LIFECYCLE_PREFIX = "/prism.interfaces.lifecycle.";

@@ -35,6 +35,7 @@ import type { StopRequest__Output } from "../../proto/gen/prism/interfaces/lifec
 import type { HealthCheckResponse } from "../../proto/gen/prism/interfaces/lifecycle/HealthCheckResponse.ts";
 import { type ConfigSchema, loadConfig, PluginConfigError, redactConfig } from "./config.ts";
 import { runHealthChecks } from "./health.ts";
+import { metricsJson, type MetricsRegistry, pluginRegistry } from "./metrics.ts";
 import type { PluginDefinition, PluginInstance, UnaryHandler } from "./plugin.ts";
 
 /** Where a plugin is in its life.
@@ -99,6 +100,8 @@ export interface InFlightCall {
 export interface LifecycleOptions {
   /** Reads environment variables for config overrides (default `Deno.env.get`). */
   env?: (name: string) => string | undefined;
+  /** The plugin's metrics (default: a registry without process metrics). */
+  metrics?: MetricsRegistry;
 }
 
 /** The result of a drain.
@@ -168,7 +171,11 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
     this.plugin = plugin;
     this.#log = log;
     this.#env = options.env;
+    this.metrics = options.metrics ?? pluginRegistry({ process: false });
   }
+
+  /** The plugin's metrics: what `Metrics` returns; the backend adds its own in `create()`. */
+  readonly metrics: MetricsRegistry;
 
   /** The current state. */
   get state(): LifecycleState {
@@ -274,6 +281,7 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
       namespace: req.name,
       proxyVersion: req.version,
       log,
+      metrics: this.metrics,
     });
     const missing: string[] = [];
     for (const service of this.plugin.interfaces) {
@@ -439,6 +447,7 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
         return {};
       },
       [`${LIFECYCLE}HealthCheck`]: () => this.health(),
+      [`${LIFECYCLE}Metrics`]: async () => ({ json: await metricsJson(this.metrics) }),
     };
   }
 }

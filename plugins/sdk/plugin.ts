@@ -13,6 +13,7 @@ import type { Logger } from "../../proxy/log/logger.ts";
 import type { ConfigOf, ConfigSchema } from "./config.ts";
 import type { ErrorMapper } from "./errors.ts";
 import type { HealthCheck } from "./health.ts";
+import type { MetricsRegistry } from "./metrics.ts";
 import type { Authorizer, CallContext, Interceptor } from "./interceptors.ts";
 import type { StreamSink } from "./stream.ts";
 
@@ -67,6 +68,8 @@ export interface PluginContext {
   proxyVersion: string;
   /** The plugin's logger (`component: "plugin"`, `plugin`, `namespace`). */
   log: Logger;
+  /** The plugin's metrics registry: what the proxy's `/metrics` serves for this namespace. */
+  metrics: MetricsRegistry;
 }
 
 /**

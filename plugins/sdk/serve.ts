@@ -40,8 +40,11 @@ import {
   errorMappingInterceptor,
   type Interceptor,
   loggingInterceptor,
+  tracingInterceptor,
 } from "./interceptors.ts";
+import { Tracer } from "../../proxy/trace/tracer.ts";
 import { DEFAULT_TIMEOUT_MS, Lifecycle } from "./lifecycle.ts";
+import { pluginRegistry } from "./metrics.ts";
 import type { PluginDefinition } from "./plugin.ts";
 import {
   CHANNEL_TOKEN_HEADER,
@@ -89,6 +92,10 @@ export interface ServeOptions {
    * others are refused with UNAUTHENTICATED before anything runs.
    */
   channelToken?: string;
+  /** Report the process's CPU, memory and event-loop lag with the plugin's metrics (default false). */
+  processMetrics?: boolean;
+  /** Export a span per data call, continuing the proxy's (default: none). */
+  tracer?: Tracer;
 }
 
 /** Why a plugin server ended.
@@ -212,12 +219,16 @@ export async function serve<S extends ConfigSchema>(
   options: ServeOptions = {},
 ): Promise<PluginServer> {
   const baseLog = options.log ?? new Logger({ component: "plugin", plugin: plugin.name });
-  const lifecycle = new Lifecycle(plugin, baseLog, { env: options.env });
+  const lifecycle = new Lifecycle(plugin, baseLog, {
+    env: options.env,
+    metrics: pluginRegistry({ process: options.processMetrics ?? false }),
+  });
   const log = () => lifecycle.log;
 
   const chain: Interceptor[] = [
     // The lifecycle's logger gains the namespace at Initialize.
     loggingInterceptor(() => lifecycle.log),
+    ...(options.tracer ? [tracingInterceptor(options.tracer, () => lifecycle.namespace)] : []),
     errorMappingInterceptor(() => lifecycle.instance?.mapError),
     authInterceptor(plugin.authorize ?? allowAll),
     ...(plugin.interceptors ?? []),
@@ -463,9 +474,18 @@ export async function runPlugin<S extends ConfigSchema>(
   try {
     if (narrowed) log.info("permissions narrowed", { revoked: narrowed });
     let server: PluginServer;
+    let tracer: Tracer | undefined;
     try {
+      // A plugin is a service of its own in a trace: "<OTEL_SERVICE_NAME or prism-plugin>-<name>".
+      const env = (n: string) => n === "OTEL_SERVICE_NAME" ? undefined : Deno.env.get(n);
+      tracer = await Tracer.fromEnv(
+        `${Deno.env.get("OTEL_SERVICE_NAME") || "prism-plugin"}-${plugin.name}`,
+        { env, version: plugin.version },
+      );
       server = await serve(plugin, {
         signals: true,
+        processMetrics: true,
+        tracer,
         ...options,
         stdin,
         channelToken,
@@ -476,6 +496,7 @@ export async function runPlugin<S extends ConfigSchema>(
       return 1;
     }
     const info = await server.done;
+    await tracer?.shutdown().catch(() => {});
     log.info("plugin exiting", { reason: info.reason });
     return 0;
   } finally {

@@ -311,6 +311,10 @@ export const DESCRIPTOR_JSON: Record<string, unknown> = {
                       "requestType": "HealthCheckRequest",
                       "responseType": "HealthCheckResponse",
                     },
+                    "Metrics": {
+                      "requestType": "MetricsRequest",
+                      "responseType": "MetricsResponse",
+                    },
                   },
                 },
                 "InitializeRequest": {
@@ -362,6 +366,8 @@ export const DESCRIPTOR_JSON: Record<string, unknown> = {
                     "details": { "keyType": "string", "type": "string", "id": 3 },
                   },
                 },
+                "MetricsRequest": { "fields": {} },
+                "MetricsResponse": { "fields": { "json": { "type": "string", "id": 1 } } },
               },
             },
           },

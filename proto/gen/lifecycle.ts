@@ -30,6 +30,14 @@ import type {
   LifecycleInterfaceDefinition as _prism_interfaces_lifecycle_LifecycleInterfaceDefinition,
 } from "./prism/interfaces/lifecycle/LifecycleInterface.ts";
 import type {
+  MetricsRequest as _prism_interfaces_lifecycle_MetricsRequest,
+  MetricsRequest__Output as _prism_interfaces_lifecycle_MetricsRequest__Output,
+} from "./prism/interfaces/lifecycle/MetricsRequest.ts";
+import type {
+  MetricsResponse as _prism_interfaces_lifecycle_MetricsResponse,
+  MetricsResponse__Output as _prism_interfaces_lifecycle_MetricsResponse__Output,
+} from "./prism/interfaces/lifecycle/MetricsResponse.ts";
+import type {
   PluginMetadata as _prism_interfaces_lifecycle_PluginMetadata,
   PluginMetadata__Output as _prism_interfaces_lifecycle_PluginMetadata__Output,
 } from "./prism/interfaces/lifecycle/PluginMetadata.ts";
@@ -92,6 +100,14 @@ export interface ProtoGrpcType {
             _prism_interfaces_lifecycle_LifecycleInterfaceClient
           >
           & { service: _prism_interfaces_lifecycle_LifecycleInterfaceDefinition };
+        MetricsRequest: MessageTypeDefinition<
+          _prism_interfaces_lifecycle_MetricsRequest,
+          _prism_interfaces_lifecycle_MetricsRequest__Output
+        >;
+        MetricsResponse: MessageTypeDefinition<
+          _prism_interfaces_lifecycle_MetricsResponse,
+          _prism_interfaces_lifecycle_MetricsResponse__Output
+        >;
         PluginMetadata: MessageTypeDefinition<
           _prism_interfaces_lifecycle_PluginMetadata,
           _prism_interfaces_lifecycle_PluginMetadata__Output

@@ -164,6 +164,10 @@ export interface ServerCall {
   abort(reason: StatusError): void;
   /** Sends response headers now (a stream's, before its first message). */
   sendHeaders(headers: Record<string, string>): void;
+  /** When the call started (`performance.now()`). */
+  readonly startedAt: number;
+  /** The application's own data about the call (e.g. what it is counted under); the server never reads it. */
+  tag: unknown;
 }
 
 /**
@@ -256,6 +260,12 @@ export interface GrpcServerOptions extends H2ServerOptions {
   onError?: (err: unknown, method: string) => void;
   /** Called when a connection ends with an HTTP/2 error we sent (for logs). */
   onConnectionError?: (peer: string, code: number, reason: string) => void;
+  /**
+   * Called once per call when it is over, with the status the client got
+   * (or CANCELLED when the client went away first) and the message bytes
+   * received and sent (metrics, access logs).
+   */
+  onCallEnd?: (call: ServerCall, code: number, bytesIn: number, bytesOut: number) => void;
   /**
    * Decides whether a call may start, from its path and request headers:
    * a {@linkcode StatusError} refuses it (before its body is read); undefined
@@ -429,6 +439,10 @@ class RequestQueue<T> implements AsyncIterable<T> {
 class Call implements ServerWriter<unknown> {
   readonly method: string;
   readonly deadline: number;
+  readonly startedAt: number = performance.now();
+  tag: unknown = undefined;
+  #bytesIn = 0;
+  #bytesOut = 0;
   readonly #stream: H2ServerStream;
   readonly #server: GrpcServer;
   readonly #codec: MethodCodec<unknown, unknown>;
@@ -521,6 +535,7 @@ class Call implements ServerWriter<unknown> {
     }
     this.#messagesSent = true;
     const bytes = this.#codec.encode(message);
+    this.#bytesOut += bytes.length;
     if (bytes.length < 4096) return this.#stream.write(frameMessage(bytes));
     // A large message is not copied behind its prefix: the two go out as they are.
     this.#stream.write(messagePrefix(bytes.length));
@@ -546,6 +561,7 @@ class Call implements ServerWriter<unknown> {
     if (this.#over) return;
     this.#over = true;
     this.#settle();
+    this.#server.callEnded(this, code, this.#bytesIn, this.#bytesOut);
     if (this.#stream.closed) return;
     if (!this.#headersSent && !this.#messagesSent) {
       this.#stream.respond(statusBlock(code, message, true), true);
@@ -566,6 +582,7 @@ class Call implements ServerWriter<unknown> {
     }
     this.#over = true;
     this.#settle();
+    this.#server.callEnded(this, status.OK, this.#bytesIn, this.#bytesOut + body.length - 5);
     if (this.#stream.closed) return;
     if (this.#headersSent) {
       this.#stream.write(body);
@@ -591,6 +608,7 @@ class Call implements ServerWriter<unknown> {
     else {
       this.#over = true;
       this.#settle();
+      this.#server.callEnded(this, reason.code, this.#bytesIn, this.#bytesOut);
     }
     this.#queue?.end(reason);
     this.#controller?.abort(reason);
@@ -763,6 +781,7 @@ class Call implements ServerWriter<unknown> {
             return false;
           }
           this.#request = message;
+          this.#bytesIn = message.length;
           return true;
         });
         if (!ok) return;
@@ -841,6 +860,7 @@ class Call implements ServerWriter<unknown> {
           return false;
         }
         taken += message.length + 5;
+        this.#bytesIn += message.length;
         queue.push(decoded, message.length + 5);
         return true;
       });
@@ -883,6 +903,8 @@ class Call implements ServerWriter<unknown> {
 export class GrpcServer {
   readonly #methods = new Map<string, Method>();
   readonly #options: GrpcServerOptions;
+  /** Called once per call when it is over (see {@linkcode GrpcServerOptions.onCallEnd}); may be set later. */
+  onCallEnd: GrpcServerOptions["onCallEnd"];
   readonly #connections = new Set<H2ServerConnection>();
   #listeners: Deno.Listener[] = [];
   #ticker: number | undefined;
@@ -897,6 +919,7 @@ export class GrpcServer {
 
   constructor(options: GrpcServerOptions = {}) {
     this.#options = options;
+    this.onCallEnd = options.onCallEnd;
     this.maxReceiveMessageBytes = options.maxReceiveMessageBytes ?? 4 * 1024 * 1024;
     this.maxConnectionBufferedBytes = options.maxConnectionBufferedBytes ??
       Math.max(16 * 1024 * 1024, 4 * this.maxReceiveMessageBytes);
@@ -953,6 +976,17 @@ export class GrpcServer {
   /** @internal */
   reportError(err: unknown, method: string): void {
     this.#options.onError?.(err, method);
+  }
+
+  /** A call is over (internal: calls report themselves). */
+  callEnded(call: ServerCall, code: number, bytesIn: number, bytesOut: number): void {
+    const hook = this.onCallEnd;
+    if (hook === undefined) return;
+    try {
+      hook(call, code, bytesIn, bytesOut);
+    } catch (err) {
+      this.reportError(err, call.method);
+    }
   }
 
   /**

@@ -49,13 +49,64 @@ function mapError(err: unknown): unknown {
   }
 }
 
-function guard<T>(fn: (req: T) => unknown): UnaryHandler {
+/**
+ * Logs once when a namespace reaches its memory cap (a write is refused)
+ * and once when it has room again (a write succeeds), not once per call.
+ */
+class CapWatch {
+  #full = false;
+  readonly #log: Logger;
+  readonly #store: () => MemStore;
+  constructor(log: Logger, store: () => MemStore) {
+    this.#log = log;
+    this.#store = store;
+  }
+  refused(): void {
+    if (this.#full) return;
+    this.#full = true;
+    const st = this.#store().stats();
+    this.#log.warn(
+      "memory cap reached: writes are refused with RESOURCE_EXHAUSTED until keys are deleted or expire",
+      {
+        used_bytes: st.usedBytes,
+        limit_bytes: st.capacityBytes,
+        keys: st.keys,
+      },
+    );
+  }
+  wrote(): void {
+    if (!this.#full) return;
+    this.#full = false;
+    const st = this.#store().stats();
+    this.#log.info("memory cap: writes succeed again", {
+      used_bytes: st.usedBytes,
+      limit_bytes: st.capacityBytes,
+      keys: st.keys,
+    });
+  }
+}
+
+function guard<T>(fn: (req: T) => unknown, cap?: CapWatch): UnaryHandler {
+  if (cap === undefined) {
+    return (req) => {
+      try {
+        return fn(req as T);
+      } catch (err) {
+        throw mapError(err);
+      }
+    };
+  }
+  // A write: it may be refused for the cap, or succeed after refusals.
   return (req) => {
+    let out: unknown;
     try {
-      return fn(req as T);
+      out = fn(req as T);
     } catch (err) {
+      if (err instanceof MemStoreError && err.code === "RESOURCE_EXHAUSTED") cap.refused();
       throw mapError(err);
     }
+    cap.wrote();
+    return out;
   };
 }
 
@@ -110,15 +161,16 @@ export class MemStoreBackend implements Backend {
   readonly store: MemStore;
   #closed = false;
 
-  private constructor(namespace: string, store: MemStore) {
+  private constructor(namespace: string, store: MemStore, log: Logger) {
     this.namespace = namespace;
     this.store = store;
     const s = store;
+    const cap = new CapWatch(log, () => store);
     this.unary = {
       [`${KV}Set`]: guard((r: SetRequest__Output) => {
         s.set(r.key, r.value, r.ttl_seconds ?? 0);
         return SET_OK;
-      }),
+      }, cap),
       [`${KV}Get`]: guard((r: KeyRequest) => {
         const value = s.get(r.key);
         return value === undefined ? NOT_FOUND : { value, found: true };
@@ -128,15 +180,15 @@ export class MemStoreBackend implements Backend {
       [`${SCAN}Count`]: guard((r: { prefix: string }) => ({ count: s.count(r.prefix) })),
       [`${TTL}Expire`]: guard((r: ExpireRequest__Output) => ({
         key_existed: s.expire(r.key, r.ttl_seconds),
-      })),
+      }), cap),
       [`${TTL}GetTTL`]: guard((r: KeyRequest) => ({ ttl_seconds: s.getTTL(r.key) })),
       [`${TTL}Persist`]: guard((r: KeyRequest) => ({ expiration_removed: s.persist(r.key) })),
       [`${LIST}PushLeft`]: guard((r: PushLeftRequest__Output) => ({
         new_length: s.pushLeft(r.list_key, r.value),
-      })),
+      }), cap),
       [`${LIST}PushRight`]: guard((r: PushLeftRequest__Output) => ({
         new_length: s.pushRight(r.list_key, r.value),
-      })),
+      }), cap),
       [`${LIST}PopLeft`]: guard((r: ListRequest) => {
         const value = s.popLeft(r.list_key);
         return value === undefined ? NOT_FOUND : { value, found: true };
@@ -182,7 +234,7 @@ export class MemStoreBackend implements Backend {
       onTrap: (err, op) =>
         log.error("memstore trapped; the call failed with INTERNAL", { op, error: err }),
     });
-    return new MemStoreBackend(options.namespace, store);
+    return new MemStoreBackend(options.namespace, store, log);
   }
 
   /** Serving unless closed; reports memory use. */

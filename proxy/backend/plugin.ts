@@ -23,6 +23,7 @@ import {
 import { status, StatusError } from "../../proto/status.ts";
 import { BadResponseError, RpcError } from "../../proto/transport/grpc_client.ts";
 import type { ServerCall, ServerWriter } from "../../proto/transport/grpc_server.ts";
+import { ObservedCall, requestIdOf } from "../trace/observed_call.ts";
 import type { HeaderField } from "../../proto/transport/hpack.ts";
 import type { BackendKind } from "../config/config.ts";
 import type { PluginProcess } from "../supervisor/plugin_process.ts";
@@ -133,10 +134,14 @@ export class PluginBackend implements Backend {
     const deadline = longLived
       ? clientDeadline
       : Math.min(clientDeadline, Date.now() + this.#callTimeoutMs);
+    // The call's request id and trace go on to the plugin (its log lines and span carry them).
+    const observed = call.tag instanceof ObservedCall ? call.tag : undefined;
     const metadata: HeaderField[] = [[
       "x-request-id",
-      call.metadata.get("x-request-id") || crypto.randomUUID(),
+      observed?.requestId ?? requestIdOf(call.metadata.get("x-request-id")),
     ]];
+    const traceparent = observed ? observed.traceparent : call.metadata.get("traceparent");
+    if (traceparent !== undefined) metadata.push(["traceparent", traceparent]);
     return { deadline, ownTimeout: deadline !== clientDeadline, metadata };
   }
 

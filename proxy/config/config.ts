@@ -105,6 +105,26 @@ export interface ProxyConfig {
   tls?: TlsConfig;
   /** Who may call (CONTRACT §7); without it every call is allowed. */
   auth?: { jwt: JwtConfig };
+  /** The admin HTTP listener (`/metrics`, `/healthz`, `/readyz`, `/status`; CONTRACT §8); "" turns it off. */
+  admin_listen: string;
+  /** What the proxy logs besides its own events. */
+  log: LogConfig;
+}
+
+/** Logging settings.
+ *
+ * @example
+ * ```ts
+ * import type { LogConfig } from "./config.ts";
+ * const log: LogConfig = { access: true, access_sample: 0.1 };
+ * console.log(log.access_sample);
+ * ```
+ */
+export interface LogConfig {
+  /** One `access` line per data call (request id, namespace, method, status, duration, bytes). */
+  access: boolean;
+  /** The fraction of calls the access log keeps, in (0, 1]; calls that fail are always kept. */
+  access_sample: number;
 }
 
 /** The client port's certificate chain and key, PEM files.
@@ -153,6 +173,16 @@ export class ConfigError extends Error {
  */
 export const DEFAULT_LISTEN = "0.0.0.0:8980";
 
+/** The admin listener's address when neither the config nor `--admin` gives one (loopback only).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ADMIN_LISTEN } from "./config.ts";
+ * console.log(DEFAULT_ADMIN_LISTEN); // "127.0.0.1:9980"
+ * ```
+ */
+export const DEFAULT_ADMIN_LISTEN = "127.0.0.1:9980";
+
 const JWT_KEYS = [
   "issuer",
   "audience",
@@ -178,6 +208,8 @@ export function defaultConfig(): ProxyConfig {
     limits: { max_key_bytes: 4096, max_value_bytes: 1048576 },
     namespaces: [{ name: "default", backend: "memstore", config: { max_memory_mb: 64 } }],
     drain_timeout_seconds: 10,
+    admin_listen: DEFAULT_ADMIN_LISTEN,
+    log: { access: false, access_sample: 1 },
   };
 }
 
@@ -316,7 +348,35 @@ export function validateConfig(raw: unknown, where: Where): ProxyConfig {
     "drain_timeout_seconds",
     "tls",
     "auth",
+    "admin_listen",
+    "log",
   ]);
+  if (top.admin_listen !== undefined) {
+    config.admin_listen = v.string(top.admin_listen, ["admin_listen"]);
+    if (config.admin_listen !== "") {
+      try {
+        parseListen(config.admin_listen);
+      } catch (err) {
+        v.fail(["admin_listen"], (err as Error).message);
+      }
+    }
+  }
+  if (top.log !== undefined) {
+    const log = v.object(top.log, ["log"], ["access", "access_sample"]);
+    if (log.access !== undefined) {
+      if (typeof log.access !== "boolean") {
+        v.fail(["log", "access"], `expected true or false, got ${describe(log.access)}`);
+      }
+      config.log.access = log.access;
+    }
+    if (log.access_sample !== undefined) {
+      const r = log.access_sample;
+      if (typeof r !== "number" || !(r > 0 && r <= 1)) {
+        v.fail(["log", "access_sample"], `expected a number in (0, 1], got ${describe(r)}`);
+      }
+      config.log.access_sample = r;
+    }
+  }
   if (top.auth !== undefined) {
     const auth = v.object(top.auth, ["auth"], ["jwt"]);
     if (auth.jwt === undefined) v.fail(["auth"], `missing key "jwt"`);

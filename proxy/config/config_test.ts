@@ -58,7 +58,7 @@ Deno.test("parseConfig: errors name file, line and path", () => {
   );
   rejects(
     "listen: 0.0.0.0:8980\nlimts: {}\n",
-    `prism.yaml:2: limts: unknown key "limts" (expected one of listen, limits, namespaces, drain_timeout_seconds, tls, auth)`,
+    `prism.yaml:2: limts: unknown key "limts" (expected one of listen, limits, namespaces, drain_timeout_seconds, tls, auth, admin_listen, log)`,
   );
   rejects(
     "namespaces:\n  - { name: a, backend: memstore }\n  - { name: a, backend: memstore }\n",
@@ -178,5 +178,33 @@ Deno.test("parseConfigChecked: plugin config blocks are checked by the plugin's 
   await bad(
     "namespaces:\n  - name: cache\n    backend: redis\n    config: []\n",
     /^prism\.yaml:4: namespaces\[0\]\.config: expected a mapping/,
+  );
+});
+
+Deno.test("parseConfig: admin_listen and log", () => {
+  const defaults = parseConfig("");
+  assert.equal(defaults.admin_listen, "127.0.0.1:9980");
+  assert.deepEqual(defaults.log, { access: false, access_sample: 1 });
+  assert.equal(parseConfig(`admin_listen: ""`).admin_listen, "");
+  const set = parseConfig(
+    `admin_listen: "0.0.0.0:9090"\nlog: { access: true, access_sample: 0.25 }`,
+  );
+  assert.equal(set.admin_listen, "0.0.0.0:9090");
+  assert.deepEqual(set.log, { access: true, access_sample: 0.25 });
+  rejects(
+    `admin_listen: nowhere`,
+    `prism.yaml:1: admin_listen: invalid listen address "nowhere" (expected HOST:PORT, e.g. 0.0.0.0:8980)`,
+  );
+  rejects(
+    `log: { access: "yes" }`,
+    `prism.yaml:1: log.access: expected true or false, got string "yes"`,
+  );
+  rejects(
+    `log: { access_sample: 0 }`,
+    `prism.yaml:1: log.access_sample: expected a number in (0, 1], got number 0`,
+  );
+  rejects(
+    `log: { level: debug }`,
+    `prism.yaml:1: log.level: unknown key "level" (expected one of access, access_sample)`,
   );
 });

@@ -28,6 +28,10 @@ import type { JwtVerifier, Principal } from "../auth/jwt.ts";
 import type { AuditLog } from "../auth/audit.ts";
 import { authorize } from "../auth/scopes.ts";
 import { readField1String } from "../../proto/wire.ts";
+import type { CallStats, ProxyMetrics } from "../metrics/metrics.ts";
+import { ObservedCall, requestIdOf } from "../trace/observed_call.ts";
+import type { Tracer } from "../trace/tracer.ts";
+import { parseTraceparent } from "../trace/traceparent.ts";
 
 /** Short interface names used in UNIMPLEMENTED messages. */
 const SHORT_NAMES: Record<string, string> = {
@@ -80,6 +84,15 @@ class EncodingWriter implements ServerWriter<unknown> {
   sendHeaders(headers: Record<string, string>) {
     this.#call.sendHeaders(headers);
   }
+  get startedAt() {
+    return this.#call.startedAt;
+  }
+  get tag() {
+    return this.#call.tag;
+  }
+  set tag(value: unknown) {
+    this.#call.tag = value;
+  }
   write(message: unknown): boolean {
     return this.#call.write(this.#encode(message));
   }
@@ -105,24 +118,40 @@ export class Router {
   readonly #log: Logger;
   readonly #pending = new Set<Pending>();
   readonly #auth: { verifier: JwtVerifier; audit: AuditLog } | undefined;
+  readonly #metrics: ProxyMetrics | undefined;
+  readonly #tracer: Tracer | undefined;
+  /** Whether each call gets an {@linkcode ObservedCall} (tracing or the access log is on). */
+  readonly #observe: boolean;
   #draining = false;
   #idle: (() => void) | undefined;
 
   /**
-   * `auth`, when set: every data call must carry a bearer token that
-   * verifies, with the scope its namespace and method need (CONTRACT §7);
-   * refusals go to the audit log.
+   * `options.auth`, when set: every data call must carry a bearer token
+   * that verifies, with the scope its namespace and method need (CONTRACT
+   * §7); refusals go to the audit log. `options.metrics`, when set: each
+   * call is tagged with the counters of its namespace and method as soon as
+   * its namespace is known. `options.tracer` or `options.observe`: each
+   * call is tagged with an {@linkcode ObservedCall} (request id, span, the
+   * counters) instead.
    */
   constructor(
     backends: Map<string, Backend>,
     limits: Limits,
     log: Logger,
-    auth?: { verifier: JwtVerifier; audit: AuditLog },
+    options: {
+      auth?: { verifier: JwtVerifier; audit: AuditLog };
+      metrics?: ProxyMetrics;
+      tracer?: Tracer;
+      observe?: boolean;
+    } = {},
   ) {
     this.#backends = backends;
     this.#limits = limits;
     this.#log = log.child({ component: "router" });
-    this.#auth = auth;
+    this.#auth = options.auth;
+    this.#metrics = options.metrics;
+    this.#tracer = options.tracer;
+    this.#observe = options.tracer !== undefined || (options.observe ?? false);
   }
 
   /** Number of calls in flight (asynchronous unary calls and open streams). */
@@ -208,7 +237,13 @@ export class Router {
    * Resolves a call's backend (after its namespace and checks), or throws
    * the status error the client gets.
    */
-  #resolve(service: ServiceName, bytes: Uint8Array, validate: Validator): Backend {
+  #resolve(
+    service: ServiceName,
+    bytes: Uint8Array,
+    validate: Validator,
+    call: ServerCall,
+    stats: Map<Backend, CallStats> | undefined,
+  ): Backend {
     if (this.#draining) {
       throw new StatusError(status.UNAVAILABLE, "the proxy is shutting down; retry elsewhere");
     }
@@ -231,6 +266,19 @@ export class Router {
         })`,
       );
     }
+    // A call already over (cancelled while its token was verified) was counted as it ended.
+    if (!call.cancelled) {
+      let st: CallStats | undefined;
+      if (stats !== undefined) {
+        st = stats.get(backend);
+        if (st === undefined) {
+          st = this.#metrics!.stats(backend.namespace, call.method);
+          stats.set(backend, st);
+        }
+        st.inFlight++;
+      }
+      call.tag = this.#observe ? this.#observation(service, backend.namespace, call, st) : st;
+    }
     if (!backend.services.has(service)) {
       throw new StatusError(
         status.UNIMPLEMENTED,
@@ -241,6 +289,26 @@ export class Router {
     }
     if (invalid !== undefined) throw invalid;
     return backend;
+  }
+
+  /** The call's request id and span (a child of the client's `traceparent`, when it sent one). */
+  #observation(
+    service: ServiceName,
+    namespace: string,
+    call: ServerCall,
+    stats: CallStats | undefined,
+  ): ObservedCall {
+    const method = call.method.slice(call.method.lastIndexOf("/") + 1);
+    const requestId = requestIdOf(call.metadata.get("x-request-id"));
+    const parent = call.metadata.get("traceparent");
+    const span = this.#tracer?.startServer(`${service}/${method}`, parseTraceparent(parent), {
+      "rpc.system": "grpc",
+      "rpc.service": service,
+      "rpc.method": method,
+      "prism.namespace": namespace,
+      "prism.request_id": requestId,
+    });
+    return new ObservedCall(namespace, method, stats, requestId, span, parent);
   }
 
   /**
@@ -254,9 +322,10 @@ export class Router {
     bytes: Uint8Array,
     call: ServerCall,
     validate: Validator,
+    stats: Map<Backend, CallStats> | undefined,
   ): Backend | Promise<Backend> {
     const auth = this.#auth;
-    if (auth === undefined) return this.#resolve(service, bytes, validate);
+    if (auth === undefined) return this.#resolve(service, bytes, validate, call, stats);
     let principal: Principal | Promise<Principal>;
     try {
       principal = auth.verifier.verify(call.metadata.get("authorization"));
@@ -264,7 +333,7 @@ export class Router {
       throw this.#refused(err as StatusError, "", method, bytes, call);
     }
     const admitted = (p: Principal) => {
-      const backend = this.#resolve(service, bytes, validate);
+      const backend = this.#resolve(service, bytes, validate, call, stats);
       try {
         authorize(p, backend.namespace, method);
       } catch (err) {
@@ -301,9 +370,11 @@ export class Router {
 
   #toStatus(err: unknown, path: string, call: ServerCall): StatusError {
     if (err instanceof StatusError) return err;
-    const requestId = call.metadata.get("x-request-id") ?? crypto.randomUUID();
+    const observed = call.tag instanceof ObservedCall ? call.tag : undefined;
+    const requestId = observed?.requestId ?? requestIdOf(call.metadata.get("x-request-id"));
     this.#log.error("backend call failed", {
       request_id: requestId,
+      ...(observed?.traceId ? { trace_id: observed.traceId } : {}),
       method: path,
       error: err,
     });
@@ -318,6 +389,7 @@ export class Router {
     const decode = def.requestDeserialize;
     const encode = def.responseSerialize;
     const method = path.slice(path.lastIndexOf("/") + 1);
+    const stats = this.#metrics ? new Map<Backend, CallStats>() : undefined;
     const run = (backend: Backend, bytes: Uint8Array, call: ServerCall) => {
       const handler = backend.unary[path];
       let result: unknown;
@@ -340,7 +412,7 @@ export class Router {
       return backend.wire ? result as Uint8Array : encode(result);
     };
     return (bytes: Uint8Array, call: ServerCall): Uint8Array | Promise<Uint8Array> => {
-      const admitted = this.#admit(service, method, bytes, call, validate);
+      const admitted = this.#admit(service, method, bytes, call, validate, stats);
       if (admitted instanceof Promise) return admitted.then((b) => run(b, bytes, call));
       return run(admitted, bytes, call);
     };
@@ -352,6 +424,7 @@ export class Router {
     const encode = def.responseSerialize;
     const longLived = LONG_LIVED_METHODS.has(path);
     const method = path.slice(path.lastIndexOf("/") + 1);
+    const stats = this.#metrics ? new Map<Backend, CallStats>() : undefined;
     const run = (backend: Backend, bytes: Uint8Array, call: ServerWriter<Uint8Array>) => {
       const handler = backend.streams[path];
       const out = call as ServerWriter<unknown>;
@@ -373,7 +446,7 @@ export class Router {
       );
     };
     return (bytes: Uint8Array, call: ServerWriter<Uint8Array>): Promise<void> | void => {
-      const admitted = this.#admit(service, method, bytes, call, validate);
+      const admitted = this.#admit(service, method, bytes, call, validate, stats);
       if (admitted instanceof Promise) return admitted.then((b) => run(b, bytes, call));
       return run(admitted, bytes, call);
     };

@@ -120,8 +120,9 @@ const INHERITED_ENV = [
 
 /**
  * A plugin's environment: least privilege — the magic cookie, the few
- * variables Deno itself needs, and the plugin's own `PRISM_<KIND>_*`
- * overrides; nothing else of the proxy's environment.
+ * variables Deno itself needs, the plugin's own `PRISM_<KIND>_*`
+ * overrides, and OpenTelemetry's `OTEL_*` settings (its spans go where the
+ * proxy's go); nothing else of the proxy's environment.
  *
  * @example
  * ```ts
@@ -133,7 +134,7 @@ export function pluginEnv(kind: string): Record<string, string> {
   const env: Record<string, string> = { [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE };
   const own = `PRISM_${kind.toUpperCase()}_`;
   for (const [k, v] of Object.entries(Deno.env.toObject())) {
-    if (INHERITED_ENV.includes(k) || k.startsWith(own)) env[k] = v;
+    if (INHERITED_ENV.includes(k) || k.startsWith(own) || k.startsWith("OTEL_")) env[k] = v;
   }
   return env;
 }
@@ -248,6 +249,30 @@ export class PluginProcess {
   /** How often the plugin has been restarted. */
   get restarts(): number {
     return this.#restarts;
+  }
+
+  /**
+   * The plugin's own metric families (prom-client JSON), or undefined when
+   * it is not running or does not answer within `timeoutMs`.
+   */
+  async metrics(timeoutMs = 2000): Promise<unknown[] | undefined> {
+    const client = this.#client;
+    if (this.#state !== "running" || client === undefined) return undefined;
+    try {
+      const res = await client.unary(LIFECYCLE.Metrics, {}, {
+        deadline: Date.now() + timeoutMs,
+      }) as { json: string };
+      const families = JSON.parse(res.json);
+      return Array.isArray(families) ? families : undefined;
+    } catch (err) {
+      this.#log.debug("plugin metrics unavailable", { error: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  /** Milliseconds since the current process started (0 while none runs). */
+  get uptimeMs(): number {
+    return this.#child === undefined ? 0 : performance.now() - this.#startedAt;
   }
 
   /** Why calls cannot be forwarded now (for UNAVAILABLE messages). */

@@ -41,6 +41,7 @@ export interface MemstoreExports {
   usedBytes(): number;
   keyCount(): number;
   ttlCount(): number;
+  expiredCount(): number;
   bucketCount(): number;
   debugCheck(): number;
   debugTrap(): void;
@@ -69,6 +70,7 @@ const EXPORT_NAMES: readonly (keyof MemstoreExports)[] = [
   "usedBytes",
   "keyCount",
   "ttlCount",
+  "expiredCount",
   "bucketCount",
   "debugCheck",
   "debugTrap",

@@ -148,7 +148,9 @@ export interface ScanEntry {
  * ```ts
  * import type { MemStoreStats } from "./memstore.ts";
  *
- * const stats: MemStoreStats = { usedBytes: 0, capacityBytes: 1 << 20, keys: 0, memoryPages: 1 };
+ * const stats: MemStoreStats = {
+ *   usedBytes: 0, capacityBytes: 1 << 20, keys: 0, memoryPages: 1, expiredKeys: 0,
+ * };
  * ```
  */
 export interface MemStoreStats {
@@ -160,6 +162,8 @@ export interface MemStoreStats {
   keys: number;
   /** Current size of linear memory in 64 KiB pages. */
   memoryPages: number;
+  /** Keys removed because their expiry passed (on access or by the sweep), since the store started. */
+  expiredKeys: number;
 }
 
 const MIB = 1 << 20;
@@ -251,6 +255,7 @@ export class MemStore {
   #i32: Int32Array;
   #keyArea: Uint8Array;
   #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #sweepIntervalMs: number;
   #closed = false;
   #lastCheckAt = -Infinity;
   readonly #pool = new BytePool();
@@ -291,17 +296,8 @@ export class MemStore {
     this.#scanEntries = this.#ex.scanAreaEntries();
     this.#u8 = this.#i32 = this.#keyArea = undefined as never;
     this.#refresh();
-    if (sweepIntervalMs > 0) {
-      const timer = setInterval(() => {
-        try {
-          this.sweep();
-        } catch {
-          // Already reported through onTrap; the next tick tries again.
-        }
-      }, sweepIntervalMs);
-      Deno.unrefTimer(timer);
-      this.#timer = timer;
-    }
+    // The sweep runs only while some key has an expiry: an idle store never wakes the process.
+    this.#sweepIntervalMs = sweepIntervalMs;
   }
 
   /**
@@ -457,6 +453,7 @@ export class MemStore {
       throw this.#trap(err, "set");
     }
     if (ptr < 0) throw this.#full("set", key);
+    if (ttlMs > 0 && this.#timer === undefined) this.#startSweeping();
     let u8 = this.#u8;
     if (u8.length === 0) u8 = this.#refresh();
     u8.set(value, ptr);
@@ -637,7 +634,31 @@ export class MemStore {
       throw this.#trap(err, "expire");
     }
     if (r === ERR_FULL) throw this.#full("expire", key);
+    if (r === 1 && this.#timer === undefined) this.#startSweeping();
     return r === 1;
+  }
+
+  /** Starts the periodic sweep; it stops itself when no key has an expiry left. */
+  #startSweeping(): void {
+    if (this.#sweepIntervalMs === 0 || this.#closed) return;
+    const timer = setInterval(() => {
+      try {
+        this.sweep();
+        if (this.#ex.ttlCount() > 0) return;
+      } catch {
+        // Already reported through onTrap; the next tick tries again.
+        return;
+      }
+      clearInterval(timer);
+      this.#timer = undefined;
+    }, this.#sweepIntervalMs);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /** Whether the periodic sweep is running (it runs only while some key has an expiry). */
+  get sweeping(): boolean {
+    return this.#timer !== undefined;
   }
 
   /**
@@ -869,6 +890,7 @@ export class MemStore {
       capacityBytes: this.#capacityBytes,
       keys: this.#ex.keyCount() >>> 0,
       memoryPages: this.#memory.buffer.byteLength / PAGE,
+      expiredKeys: this.#ex.expiredCount(),
     };
   }
 

@@ -377,6 +377,46 @@ Deno.test("MemStore sweep removes expired keys earliest first within the budget"
   store.close();
 });
 
+Deno.test("MemStore counts keys removed by their expiry, on access and by the sweep", async () => {
+  const { store, clock } = await newStore();
+  store.set("a", utf8("x"), 1);
+  store.set("b", utf8("x"), 1);
+  store.set("c", utf8("x"), 1);
+  store.set("kept", utf8("x"), 100);
+  store.set("d", utf8("x"), 1);
+  store.delete("d");
+  assert.equal(store.stats().expiredKeys, 0, "a delete is not an expiry");
+  clock.now += 1000;
+  assert.equal(store.get("a"), undefined);
+  assert.equal(store.stats().expiredKeys, 1, "removed on access");
+  assert.equal(store.sweep(), 2);
+  assert.equal(store.stats().expiredKeys, 3, "removed by the sweep");
+  store.close();
+});
+
+Deno.test("MemStore sweeps only while some key has an expiry (an idle store never wakes)", async () => {
+  const { store, clock } = await newStore({ sweepIntervalMs: 5 });
+  store.set("plain", utf8("x"));
+  store.pushRight("list", utf8("x"));
+  assert.equal(store.sweeping, false, "no key with an expiry: no timer");
+  store.set("short", utf8("x"), 1);
+  assert.equal(store.sweeping, true);
+  clock.now += 1000;
+  const deadline = Date.now() + 5000;
+  while (store.sweeping && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(store.sweeping, false, "the last expiring key gone: the timer stops");
+  assert.equal(store.exists("short"), false);
+  assert.equal(store.exists("plain"), true);
+  assert.equal(store.expire("missing", 5), false);
+  assert.equal(store.sweeping, false, "an expire that set nothing starts nothing");
+  assert.equal(store.expire("plain", 5), true);
+  assert.equal(store.sweeping, true, "an expire starts it again");
+  assert.equal(store.persist("plain"), true);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(store.sweeping, false, "persist removed the last expiry: it stops at its next tick");
+  store.close();
+});
+
 Deno.test("MemStore sweep timer expires keys actively without holding the process", async () => {
   const { store, clock } = await newStore({ sweepIntervalMs: 5, sweepBudget: 10 });
   for (let i = 0; i < 50; i++) store.set(`k${i}`, utf8("x"), 1);
@@ -805,6 +845,8 @@ Deno.test("MemStore sweep timer survives traps", async () => {
   } finally {
     WebAssembly.Instance = RealInstance;
   }
+  // A key with an expiry starts the sweep.
+  s.set("k", new Uint8Array([1]), 60);
   const deadline = Date.now() + 5000;
   while (sweeps < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
   s.close();

@@ -90,8 +90,8 @@ export async function spawnServer(
 
 /**
  * Starts `prism proxy` from source (with the compiled binary's permissions)
- * on a free loopback port with `config` (YAML, without `listen`); `stop()`
- * also removes the config file.
+ * on a free loopback port with `config` (YAML, without `listen`), its admin listener on another
+ * (`options.admin: ""` turns it off); `stop()` also removes the config file.
  *
  * @example
  * ```ts ignore
@@ -101,7 +101,10 @@ export async function spawnServer(
  * await proxy.stop();
  * ```
  */
-export async function spawnProxy(config: string): Promise<Server> {
+export async function spawnProxy(
+  config: string,
+  options: { admin?: string } = {},
+): Promise<Server> {
   const file = await Deno.makeTempFile({ prefix: "prism-bench-", suffix: ".yaml" });
   await Deno.writeTextFile(file, config);
   try {
@@ -115,6 +118,9 @@ export async function spawnProxy(config: string): Promise<Server> {
         file,
         "--listen",
         "127.0.0.1:0",
+        // Metrics on, as by default, on a port of its own.
+        "--admin",
+        options.admin ?? "127.0.0.1:0",
       ],
       /"msg":"listening".*?"address":"127\.0\.0\.1:(\d+)"/,
       "stderr",

@@ -35,6 +35,7 @@ export {
   del,
   exists,
   expire,
+  expiredCount,
   get,
   keyAreaPtr,
   keyCount,

@@ -118,6 +118,9 @@ function setResult(v: u32): void {
   store<u32>(io, v, RESULT);
 }
 
+/** Keys removed because their expiry passed (on access or by the sweep), since start. */
+let expiredTotal: f64 = 0;
+
 function isExpired(rec: usize, now: f64): bool {
   const at = load<f64>(rec, R_EXPIRE);
   return at != 0 && at <= now;
@@ -146,6 +149,7 @@ function lookup(keyLen: u32, now: f64): usize {
       if (now < 0) return LOOKUP_NEED_TIME;
       if (at <= now) {
         destroy(rec);
+        expiredTotal += 1;
         return 0;
       }
     }
@@ -392,7 +396,13 @@ export function sweep(now: f64, budget: u32): i32 {
     destroy(rec);
     n++;
   }
+  expiredTotal += <f64> n;
   return <i32> n;
+}
+
+/** Keys removed because their expiry passed, since start. */
+export function expiredCount(): f64 {
+  return expiredTotal;
 }
 
 /** Number of keys (string and list, including expired ones not yet removed). */

@@ -27,6 +27,14 @@ import type {
   InitializeResponse__Output as _prism_interfaces_lifecycle_InitializeResponse__Output,
 } from "../../../prism/interfaces/lifecycle/InitializeResponse.ts";
 import type {
+  MetricsRequest as _prism_interfaces_lifecycle_MetricsRequest,
+  MetricsRequest__Output as _prism_interfaces_lifecycle_MetricsRequest__Output,
+} from "../../../prism/interfaces/lifecycle/MetricsRequest.ts";
+import type {
+  MetricsResponse as _prism_interfaces_lifecycle_MetricsResponse,
+  MetricsResponse__Output as _prism_interfaces_lifecycle_MetricsResponse__Output,
+} from "../../../prism/interfaces/lifecycle/MetricsResponse.ts";
+import type {
   StartRequest as _prism_interfaces_lifecycle_StartRequest,
   StartRequest__Output as _prism_interfaces_lifecycle_StartRequest__Output,
 } from "../../../prism/interfaces/lifecycle/StartRequest.ts";
@@ -191,6 +199,55 @@ export interface LifecycleInterfaceClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
 
   /**
+   * The plugin's own metrics, which the proxy's /metrics serves with its own
+   * (labelled with the namespace and plugin).
+   */
+  Metrics(
+    argument: _prism_interfaces_lifecycle_MetricsRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_prism_interfaces_lifecycle_MetricsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Metrics(
+    argument: _prism_interfaces_lifecycle_MetricsRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_prism_interfaces_lifecycle_MetricsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Metrics(
+    argument: _prism_interfaces_lifecycle_MetricsRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_prism_interfaces_lifecycle_MetricsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Metrics(
+    argument: _prism_interfaces_lifecycle_MetricsRequest,
+    callback: grpc.requestCallback<_prism_interfaces_lifecycle_MetricsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * The plugin's own metrics, which the proxy's /metrics serves with its own
+   * (labelled with the namespace and plugin).
+   */
+  metrics(
+    argument: _prism_interfaces_lifecycle_MetricsRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_prism_interfaces_lifecycle_MetricsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  metrics(
+    argument: _prism_interfaces_lifecycle_MetricsRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_prism_interfaces_lifecycle_MetricsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  metrics(
+    argument: _prism_interfaces_lifecycle_MetricsRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_prism_interfaces_lifecycle_MetricsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  metrics(
+    argument: _prism_interfaces_lifecycle_MetricsRequest,
+    callback: grpc.requestCallback<_prism_interfaces_lifecycle_MetricsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
    * Begins serving data calls.
    */
   Start(
@@ -315,6 +372,15 @@ export interface LifecycleInterfaceHandlers extends grpc.UntypedServiceImplement
   >;
 
   /**
+   * The plugin's own metrics, which the proxy's /metrics serves with its own
+   * (labelled with the namespace and plugin).
+   */
+  Metrics: grpc.handleUnaryCall<
+    _prism_interfaces_lifecycle_MetricsRequest__Output,
+    _prism_interfaces_lifecycle_MetricsResponse
+  >;
+
+  /**
    * Begins serving data calls.
    */
   Start: grpc.handleUnaryCall<
@@ -349,6 +415,12 @@ export interface LifecycleInterfaceDefinition extends grpc.ServiceDefinition {
     _prism_interfaces_lifecycle_InitializeResponse,
     _prism_interfaces_lifecycle_InitializeRequest__Output,
     _prism_interfaces_lifecycle_InitializeResponse__Output
+  >;
+  Metrics: MethodDefinition<
+    _prism_interfaces_lifecycle_MetricsRequest,
+    _prism_interfaces_lifecycle_MetricsResponse,
+    _prism_interfaces_lifecycle_MetricsRequest__Output,
+    _prism_interfaces_lifecycle_MetricsResponse__Output
   >;
   Start: MethodDefinition<
     _prism_interfaces_lifecycle_StartRequest,

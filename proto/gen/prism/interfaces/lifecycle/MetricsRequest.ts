@@ -1,0 +1,7 @@
+// Original file: proto/prism/interfaces/lifecycle/lifecycle.proto
+
+export interface MetricsRequest {
+}
+
+export interface MetricsRequest__Output {
+}
