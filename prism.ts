@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { runProxy } from "./proxy/main.ts";
 import { VERSION } from "./proxy/version.ts";
 
 export { VERSION };
@@ -59,14 +58,13 @@ async function runPlugin(args: string[]): Promise<number> {
 
 /** The commands this build provides, by name. */
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  proxy: runProxy,
+  // Each command loads only its own modules (`prism ctl` does not load the proxy).
+  proxy: async (args) => await (await import("./proxy/main.ts")).runProxy(args),
   plugin: runPlugin,
   // Loaded only when used, like the plugins.
   load: async (args) => await (await import("./tasks/load/main.ts")).runLoad(args),
+  ctl: async (args) => await (await import("./tasks/ctl/main.ts")).runCtl(args),
 };
-
-/** Commands of the CLI contract that later versions provide. */
-const PLANNED = ["ctl"];
 
 /**
  * Runs the CLI with `args`, resolving with the exit code.
@@ -89,10 +87,6 @@ export async function main(args: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (run !== undefined) return await run(rest);
-  if (PLANNED.includes(command)) {
-    console.error(`prism: '${command}' is not available in this build yet`);
-    return 2;
-  }
   console.error(`prism: unknown command "${command}"\n\n${USAGE}`);
   return 2;
 }

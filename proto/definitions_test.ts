@@ -14,7 +14,7 @@ Deno.test("every contract service is defined with its methods", () => {
     [SERVICE_NAMES.list]: ["PushLeft", "PushRight", "PopLeft", "PopRight", "Length"],
     [SERVICE_NAMES.pubsub]: ["Publish", "Subscribe", "Unsubscribe"],
     [SERVICE_NAMES.stream]: ["Append", "Read", "Trim"],
-    [SERVICE_NAMES.lifecycle]: ["Initialize", "Start", "Drain", "Stop", "HealthCheck"],
+    [SERVICE_NAMES.lifecycle]: ["Initialize", "Start", "Drain", "Stop", "HealthCheck", "Metrics"],
     [SERVICE_NAMES.health]: ["Check", "Watch"],
   };
   for (const [service, names] of Object.entries(methods)) {

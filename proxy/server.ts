@@ -55,7 +55,7 @@ export interface ProxyOptions {
   pluginCommand?: BackendContext["pluginCommand"];
   /** Bound on a call forwarded to a plugin without a client deadline (tests; default 30 s). */
   pluginCallTimeoutMs?: number;
-  /** Milliseconds between health refreshes; default 1000. */
+  /** Milliseconds between health refreshes besides those plugins' changes cause; default 30 000. */
   healthIntervalMs?: number;
 }
 
@@ -172,7 +172,7 @@ export class Proxy {
     this.port = port;
     this.#drainMs = drainMs;
     this.#refreshHealth();
-    // Deno's timer id (the npm type definitions in scope describe Node's).
+    // Plugins report changes as they see them (onHealthChange); this is a backstop.
     this.#healthTimer = setInterval(
       () => this.#refreshHealth(),
       healthIntervalMs,
@@ -217,6 +217,8 @@ export class Proxy {
       }
     }
 
+    // The proxy, once made: plugins' health changes reach its health service.
+    const created: { proxy?: Proxy } = {};
     // Backends start together: plugin processes take a while each.
     const backends = new Map<string, Backend>();
     const started = await Promise.allSettled(
@@ -227,6 +229,9 @@ export class Proxy {
           clock: options.clock,
           pluginCommand: options.pluginCommand,
           pluginCallTimeoutMs: options.pluginCallTimeoutMs,
+          onHealthChange: () => {
+            if (created.proxy !== undefined) created.proxy.#refreshHealth();
+          },
         })
       ),
     );
@@ -320,7 +325,7 @@ export class Proxy {
         address,
         port,
         config.drain_timeout_seconds * 1000,
-        options.healthIntervalMs ?? 1000,
+        options.healthIntervalMs ?? 30_000,
         config,
         metrics,
         adminListen,
@@ -331,6 +336,7 @@ export class Proxy {
       await Promise.allSettled([...backends.values()].map((b) => b.close()));
       throw err;
     }
+    created.proxy = proxy;
     log.info("listening", {
       address,
       tls: config.tls !== undefined,
@@ -471,6 +477,7 @@ export class Proxy {
         this.#admin?.close(),
         this.#tracer?.shutdown(),
       ]);
+      this.#metrics?.close();
       this.#log.info("stopped", result);
       return result;
     })();

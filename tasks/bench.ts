@@ -51,6 +51,8 @@ import { findGhz, runGhz } from "./bench/ghz.ts";
 import { daprComparison } from "./bench/dapr.ts";
 import { forwardingBench, socketHopBench } from "./bench/transport.ts";
 import { authBench } from "./bench/auth.ts";
+import { observabilityBench } from "./bench/observability.ts";
+import { idleBench, type IdleResult } from "./bench/idle.ts";
 import { kafkaBench, type KafkaBenchResults } from "./bench/kafka.ts";
 import { operationMatrix } from "./bench/matrix.ts";
 import { compareReports } from "./bench/compare.ts";
@@ -123,6 +125,7 @@ async function main(): Promise<number> {
   const rounds = values.quick ? 2 : 4;
   let redisResults: Awaited<ReturnType<typeof redisBench>> | undefined;
   let pluginStart: Awaited<ReturnType<typeof pluginStartToHealthy>> | undefined;
+  let idle: IdleResult | undefined;
   let matrix: ScenarioReport[] = [];
   const ghzRuns: ScenarioReport[] = [];
   let dapr: Awaited<ReturnType<typeof daprComparison>> | undefined;
@@ -225,6 +228,11 @@ async function main(): Promise<number> {
     );
     console.error("bench: redis plugin start to healthy ...");
     pluginStart = await pluginStartToHealthy(redis.url, values.quick ? 2 : 5);
+    console.error("bench: an idle proxy with memstore, redis and kafka namespaces ...");
+    idle = await idleBench(redis.url, {
+      settleS: values.quick ? 5 : 10,
+      seconds: values.quick ? 10 : 30,
+    });
     console.error("bench: operations through the proxy, driven by prism load ...");
     matrix = await operationMatrix([
       {
@@ -287,6 +295,12 @@ async function main(): Promise<number> {
   }
   console.error("bench: the cost of auth.jwt (a cached, verified token) ...");
   const auth = await authBench({ durationS, warmupS, rounds: values.quick ? 2 : 4 });
+  console.error("bench: the cost of metrics and of tracing ...");
+  const observability = await observabilityBench({
+    durationS,
+    warmupS,
+    rounds: values.quick ? 2 : 4,
+  });
   console.error("bench: proxy → kafka plugin → Kafka ...");
   const kafka: KafkaBenchResults = await kafkaBench({
     durationS: Math.max(3, durationS),
@@ -380,6 +394,18 @@ async function main(): Promise<number> {
       pass: auth.get_c64.added_us <= 30,
     },
     {
+      name: "metrics on (admin listener): proxy CPU added per call, get at 64 in flight (µs)",
+      value: observability.metrics.get_c64.added_us,
+      target: "≤ 3",
+      pass: observability.metrics.get_c64.added_us <= 3,
+    },
+    {
+      name: "idle: CPU of the proxy and its redis and kafka plugins over 30 s (% of one core)",
+      value: idle!.total_pct,
+      target: "≤ 2",
+      pass: idle!.total_pct <= 2,
+    },
+    {
       name: "redis: plugin start to healthy (ms, median)",
       value: pluginStart!.median_ms,
       target: "< 500",
@@ -433,6 +459,8 @@ async function main(): Promise<number> {
     forwarding,
     socket_hop: socketHop,
     auth,
+    observability,
+    idle,
     ratios_vs_baselines: ratios,
     server_cpu_us_per_call: cpu,
     fixed_rate_gets: fixedGets,

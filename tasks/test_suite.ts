@@ -36,6 +36,7 @@ const GATES: (Gate & { folder: string })[] = [
   { name: "redis plugin", folder: "plugins/redis", prefixes: ["plugins/redis/"], minPercent: 80 },
   { name: "kafka plugin", folder: "plugins/kafka", prefixes: ["plugins/kafka/"], minPercent: 80 },
   { name: "load tester", folder: "tasks/load", prefixes: ["tasks/load/"], minPercent: 80 },
+  { name: "operator CLI", folder: "tasks/ctl", prefixes: ["tasks/ctl/"], minPercent: 80 },
   // The gRPC transport: the proxy's and every plugin's server, their client, the load tester's.
   {
     name: "gRPC transport",
@@ -136,7 +137,7 @@ async function main(): Promise<number> {
       COVERAGE_RAW,
       "--lcov",
       `--output=${LCOV}`,
-      // Task scripts are tooling, except the load tester, which is product.
+      // Task scripts are tooling, except the load tester and the operator CLI, which are product.
       "--exclude=proto/gen/|tests/|_test\\.ts$|tasks/bench/|tasks/[^/]+\\.ts$|_testing\\.ts$",
     ],
     cwd: ROOT,

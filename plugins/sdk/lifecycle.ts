@@ -171,7 +171,7 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
     this.plugin = plugin;
     this.#log = log;
     this.#env = options.env;
-    this.metrics = options.metrics ?? pluginRegistry({ process: false });
+    this.metrics = options.metrics ?? pluginRegistry({ process: false }).registry;
   }
 
   /** The plugin's metrics: what `Metrics` returns; the backend adds its own in `create()`. */

@@ -37,20 +37,25 @@ export const PROCESS_PREFIX = "prism_plugin_";
 export type MetricsRegistry = client.Registry;
 
 /**
- * A plugin process's registry, with its process metrics; `process: false`
- * leaves them out (tests).
+ * A plugin process's registry, with its process metrics unless `process:
+ * false` (tests); `touch()` per data call keeps the event-loop lag sampled
+ * while the plugin is busy.
  *
  * @example
  * ```ts
  * import { pluginRegistry } from "./metrics.ts";
- * const registry = pluginRegistry({ process: false });
+ * const { registry, touch } = pluginRegistry({ process: false });
+ * touch();
  * console.log((await registry.getMetricsAsJSON()).length); // 0
  * ```
  */
-export function pluginRegistry(options: { process?: boolean } = {}): MetricsRegistry {
+export function pluginRegistry(
+  options: { process?: boolean } = {},
+): { registry: MetricsRegistry; touch: () => void; close: () => void } {
   const registry = new client.Registry();
-  if (options.process ?? true) collectProcessMetrics(registry, { prefix: PROCESS_PREFIX });
-  return registry;
+  if (!(options.process ?? true)) return { registry, touch: () => {}, close: () => {} };
+  const lag = collectProcessMetrics(registry, { prefix: PROCESS_PREFIX });
+  return { registry, touch: () => lag.touch(), close: () => lag.close() };
 }
 
 const BREAKER_STATES: readonly BreakerState[] = ["closed", "half-open", "open"];

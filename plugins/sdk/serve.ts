@@ -219,10 +219,8 @@ export async function serve<S extends ConfigSchema>(
   options: ServeOptions = {},
 ): Promise<PluginServer> {
   const baseLog = options.log ?? new Logger({ component: "plugin", plugin: plugin.name });
-  const lifecycle = new Lifecycle(plugin, baseLog, {
-    env: options.env,
-    metrics: pluginRegistry({ process: options.processMetrics ?? false }),
-  });
+  const metrics = pluginRegistry({ process: options.processMetrics ?? false });
+  const lifecycle = new Lifecycle(plugin, baseLog, { env: options.env, metrics: metrics.registry });
   const log = () => lifecycle.log;
 
   const chain: Interceptor[] = [
@@ -235,6 +233,7 @@ export async function serve<S extends ConfigSchema>(
   ];
 
   const dataCall: Terminal = async (ctx) => {
+    metrics.touch();
     const entry = lifecycle.admit(
       (ctx as ServerCallContext).abort,
       LONG_LIVED_METHODS.has(ctx.method),
@@ -315,6 +314,7 @@ export async function serve<S extends ConfigSchema>(
       for (const [sig, handler] of signalHandlers) Deno.removeSignalListener(sig, handler);
       await lifecycle.stop(drainMs, Math.max(drainMs, 500));
       await closeServer();
+      metrics.close();
       const info = { reason };
       resolveDone(info);
       return info;

@@ -113,6 +113,7 @@ export class GrpcClient {
   readonly #authority: string;
   readonly #userAgent: string;
   readonly #fixed: HeaderField[];
+  readonly #scheme: "http" | "https";
   readonly #headers = new Map<string, Uint8Array>();
 
   /**
@@ -129,12 +130,13 @@ export class GrpcClient {
     this.#authority = options.authority ?? "localhost";
     this.#userAgent = options.userAgent ?? "prism";
     this.#fixed = options.headers ?? [];
+    this.#scheme = options.tls ? "https" : "http";
   }
 
   #headersFor(path: string, options: CallOptions): { headers: Uint8Array; timeoutMs: number } {
     let base = this.#headers.get(path);
     if (base === undefined) {
-      base = requestHeaders(this.#authority, path, this.#userAgent);
+      base = requestHeaders(this.#authority, path, this.#userAgent, this.#scheme);
       if (this.#fixed.length > 0) base = callHeaders(base, this.#fixed);
       this.#headers.set(path, base);
     }

@@ -908,6 +908,8 @@ export class GrpcServer {
   readonly #connections = new Set<H2ServerConnection>();
   #listeners: Deno.Listener[] = [];
   #ticker: number | undefined;
+  /** When the scheduled tick runs (`performance.now()` time). */
+  #tickAt = Infinity;
   #draining = false;
   /** Largest request message. */
   readonly maxReceiveMessageBytes: number;
@@ -1010,19 +1012,33 @@ export class GrpcServer {
       listener = Deno.listen({ hostname: options.hostname, port: options.port });
     }
     this.#listeners.push(listener);
-    this.#startTicker();
     this.#accept(listener, "tls" in options && options.tls !== undefined);
     return Promise.resolve(listener.addr);
   }
 
-  #startTicker(): void {
-    if (this.#ticker !== undefined) return;
-    this.#ticker = setInterval(() => {
-      const now = performance.now();
-      for (const c of this.#connections) c.tick(now);
-    }, 1000) as unknown as number;
+  /**
+   * Connections' time limits are checked every second while one has a
+   * short limit running (handshake, SETTINGS, drain), every 15 seconds
+   * otherwise, and not at all without connections: an idle server is not
+   * woken up.
+   */
+  #tickIn(ms: number): void {
+    const at = performance.now() + ms;
+    if (this.#ticker !== undefined && this.#tickAt <= at) return;
+    clearTimeout(this.#ticker);
+    this.#tickAt = at;
+    this.#ticker = setTimeout(this.#tick, ms) as unknown as number;
     Deno.unrefTimer(this.#ticker);
   }
+
+  #tick = (): void => {
+    this.#ticker = undefined;
+    this.#tickAt = Infinity;
+    const now = performance.now();
+    let urgent = false;
+    for (const c of this.#connections) if (c.tick(now)) urgent = true;
+    if (this.#connections.size > 0) this.#tickIn(urgent ? 1000 : 15_000);
+  };
 
   async #accept(listener: Deno.Listener, tls: boolean): Promise<void> {
     try {
@@ -1078,6 +1094,7 @@ export class GrpcServer {
     );
     this.#connections.add(c);
     c.done.then(() => this.#connections.delete(c));
+    this.#tickIn(1000); // its handshake
   }
 
   #onStream(stream: H2ServerStream): void {
@@ -1184,7 +1201,7 @@ export class GrpcServer {
     for (const c of this.#connections) c.close("the server is closing");
     await Promise.all(done);
     if (this.#ticker !== undefined) {
-      clearInterval(this.#ticker);
+      clearTimeout(this.#ticker);
       this.#ticker = undefined;
     }
   }

@@ -85,8 +85,35 @@ export interface H2ConnectOptions {
   streamWindow?: number;
   /** The connection's receive window (default 16 MiB). */
   connectionWindow?: number;
+  /**
+   * TLS (HTTP/2 agreed by ALPN): the server's certificate is checked
+   * against `caCerts` (PEM; default: the system's roots) and the host name.
+   */
+  tls?: { caCerts?: string[] };
 }
 const MAX_STREAM_ID = 2 ** 31 - 1;
+
+/** A TLS connection on which the server agreed to HTTP/2 (ALPN `h2`). */
+async function connectTls(target: Deno.ConnectOptions, caCerts?: string[]): Promise<Deno.Conn> {
+  const conn = await Deno.connectTls({
+    hostname: target.hostname,
+    port: target.port,
+    caCerts,
+    alpnProtocols: ["h2"],
+  });
+  try {
+    const { alpnProtocol } = await conn.handshake();
+    if (alpnProtocol !== "h2") {
+      throw new Error(
+        `the server did not agree to HTTP/2 over TLS (ALPN: ${alpnProtocol ?? "none"})`,
+      );
+    }
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+  return conn;
+}
 
 /**
  * Frames a serialized message as a gRPC length-prefixed message (1 byte
@@ -296,10 +323,11 @@ export function requestHeaders(
   authority: string,
   path: string,
   userAgent = "prism-load",
+  scheme: "http" | "https" = "http",
 ): Uint8Array {
   const fields: HeaderField[] = [
     [":method", "POST"],
-    [":scheme", "http"],
+    [":scheme", scheme],
     [":path", path],
     [":authority", authority],
     ["content-type", "application/grpc"],
@@ -400,7 +428,13 @@ export class H2Connection {
     });
     let tcp: Deno.Conn | undefined;
     try {
-      const connecting = (Deno.connect as (o: typeof target) => Promise<Deno.Conn>)(target)
+      const tls = options.tls;
+      if (tls !== undefined && "path" in target) {
+        throw new Error("TLS over a Unix socket is not supported");
+      }
+      const connecting = (tls === undefined
+        ? (Deno.connect as (o: typeof target) => Promise<Deno.Conn>)(target)
+        : connectTls(target as Deno.ConnectOptions, tls.caCerts))
         .then((c) => (tcp = c));
       connecting.catch(() => {});
       await Promise.race([connecting, timeout]);
@@ -421,7 +455,8 @@ export class H2Connection {
   }
 
   #handshake(address: string): Promise<void> {
-    if (this.#conn.remoteAddr.transport === "tcp") (this.#conn as Deno.TcpConn).setNoDelay(true);
+    const tcp = this.#conn as Partial<Deno.TcpConn>;
+    if (typeof tcp.setNoDelay === "function") tcp.setNoDelay(true);
     const settings = new Uint8Array(12);
     const dv = new DataView(settings.buffer);
     dv.setUint16(0, 0x2); // ENABLE_PUSH
@@ -1063,6 +1098,7 @@ export class H2Channel {
     this.#connectOptions = {
       streamWindow: options.streamWindow,
       connectionWindow: options.connectionWindow,
+      tls: options.tls,
     };
   }
 

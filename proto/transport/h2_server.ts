@@ -555,19 +555,20 @@ export class H2ServerConnection {
 
   /**
    * Checks the connection's time limits (handshake, SETTINGS
-   * acknowledgement, idleness, drain); the server calls it about once a
-   * second for every connection.
+   * acknowledgement, idleness, drain, a peer that does not read). The
+   * server calls it every second while it returns true (a short limit is
+   * running: handshake, SETTINGS, drain), else every 15 seconds.
    */
-  tick(now = performance.now()): void {
-    if (this.#state === "closed" || this.#state === "closing") return;
+  tick(now = performance.now()): boolean {
+    if (this.#state === "closed" || this.#state === "closing") return false;
     const o = this.#opts;
     if (this.#state === "handshake" && now - this.#startedAt > o.handshakeTimeoutMs) {
       this.#abortConnection(ERROR.PROTOCOL_ERROR, "no HTTP/2 preface and SETTINGS in time", false);
-      return;
+      return false;
     }
     if (this.#settingsSentAt >= 0 && now - this.#settingsSentAt > o.settingsTimeoutMs) {
       this.#connectionError(ERROR.SETTINGS_TIMEOUT, "SETTINGS not acknowledged in time");
-      return;
+      return false;
     }
     if (
       o.idleTimeoutMs > 0 && this.#state === "open" && this.#streams.size === 0 &&
@@ -583,7 +584,9 @@ export class H2ServerConnection {
       this.#events.onError?.(this.peer, ERROR.NO_ERROR, "the client has not read for too long");
       this.#abortConnection(ERROR.NO_ERROR, "the client does not read", false);
       this.#finishClose();
+      return false;
     }
+    return this.#state === "handshake" || this.#state === "draining" || this.#settingsSentAt >= 0;
   }
 
   /**

@@ -29,6 +29,8 @@ export interface BackendContext {
   ) => Promise<PluginCommand>;
   /** Bound on a call forwarded to a plugin without a client deadline (tests; default 30 s). */
   pluginCallTimeoutMs?: number;
+  /** Called when a backend's health may have changed. */
+  onHealthChange?: () => void;
 }
 
 const PRISM_TS = new URL("../../prism.ts", import.meta.url).pathname;
@@ -103,6 +105,7 @@ export async function createBackend(ns: NamespaceConfig, ctx: BackendContext): P
           version: VERSION,
           log: ctx.log,
           command,
+          onChange: ctx.onHealthChange,
         });
         return new PluginBackend(ns.backend, ns.name, process, {
           callTimeoutMs: ctx.pluginCallTimeoutMs,

@@ -13,7 +13,7 @@
  */
 import client from "prom-client";
 import { statusName } from "../../proto/status.ts";
-import { collectProcessMetrics } from "./process.ts";
+import { collectProcessMetrics, type EventLoopLag } from "./process.ts";
 
 /** Upper bounds (seconds) of the call duration histogram's buckets: 100 µs to 10 s.
  *
@@ -165,7 +165,7 @@ export interface MetricsSource {
  * @example
  * ```ts
  * import type { ProxyMetricsOptions } from "./metrics.ts";
- * const options: ProxyMetricsOptions = { process: true, eventLoopPrecisionMs: 20 };
+ * const options: ProxyMetricsOptions = { process: true, version: "0.1.0" };
  * console.log(options.process);
  * ```
  */
@@ -174,8 +174,6 @@ export interface ProxyMetricsOptions {
   dataMethods?: readonly string[];
   /** The process's CPU, memory and event-loop lag (default true). */
   process?: boolean;
-  /** Sampling period of the event-loop lag monitor in ms (default 20). */
-  eventLoopPrecisionMs?: number;
   /** The `version` label of `prism_build_info`. */
   version?: string;
 }
@@ -200,6 +198,7 @@ export class ProxyMetrics {
   readonly #stats = new Map<string, CallStats>();
   readonly #unrouted = new Map<string, CallStats>();
   #source: MetricsSource | undefined;
+  #lag: EventLoopLag | undefined;
 
   constructor(options: ProxyMetricsOptions = {}) {
     const registers = [this.registry];
@@ -220,9 +219,7 @@ export class ProxyMetrics {
       this.#unrouted.set(path, new CallStats("", path, this.#requests, this.#duration));
     }
     this.#gauges(registers, options.version ?? "unknown");
-    if (options.process ?? true) {
-      collectProcessMetrics(this.registry, { eventLoopPrecisionMs: options.eventLoopPrecisionMs });
-    }
+    if (options.process ?? true) this.#lag = collectProcessMetrics(this.registry);
   }
 
   /** Sets where scrapes read namespaces and plugins. */
@@ -251,6 +248,7 @@ export class ProxyMetrics {
     code: number,
     stats: CallStats | undefined,
   ): void {
+    this.#lag?.touch();
     const seconds = (performance.now() - call.startedAt) / 1000;
     if (stats !== undefined) stats.end(code, seconds);
     else this.#unrouted.get(call.method)?.record(code, seconds);
@@ -286,6 +284,11 @@ export class ProxyMetrics {
     if (arrays.every((a) => a.length === 0)) return own;
     const merged = client.AggregatorRegistry.aggregate(arrays);
     return `${own}\n${await merged.metrics()}`;
+  }
+
+  /** Stops the event-loop lag monitor. */
+  close(): void {
+    this.#lag?.close();
   }
 
   /** The exposition's content type. */

@@ -107,12 +107,37 @@ Deno.test("metrics: plugins' series are labelled with namespace and plugin, neve
 
 Deno.test("process metrics: without /proc, resident memory from Deno and no fd counts", async () => {
   const registry = new client.Registry();
-  collectProcessMetrics(registry, { prefix: "x_", procfs: false, eventLoopPrecisionMs: 1000 });
+  const lag = collectProcessMetrics(registry, { prefix: "x_", procfs: false });
   const text = await registry.metrics();
   const rss = Number(/^x_process_resident_memory_bytes (\d+)$/m.exec(text)?.[1]);
   assert.ok(rss > 0);
   assert.ok(!text.includes("x_process_open_fds"));
   assert.ok(!text.includes("nodejs_active_handles"));
   assert.ok(text.includes("x_process_cpu_seconds_total"));
-  registry.clear();
+  assert.ok(text.includes("x_nodejs_eventloop_lag_p99_seconds 0"), "idle: no samples");
+  lag.close();
+});
+
+Deno.test("event-loop lag: sampled while calls come in, asleep once they stop", async () => {
+  const registry = new client.Registry();
+  const lag = collectProcessMetrics(registry, { procfs: true, lagIdleAfterMs: 60 });
+  assert.equal(lag.sampling, false, "an idle process is not woken for it");
+  lag.touch();
+  assert.equal(lag.sampling, true);
+  // Block the loop for 50 ms: the monitor sees it.
+  await new Promise((r) => setTimeout(r, 30));
+  const until = performance.now() + 50;
+  while (performance.now() < until) { /* busy */ }
+  await new Promise((r) => setTimeout(r, 30));
+  const max = Number(
+    /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await registry.metrics())?.[1],
+  );
+  assert.ok(max >= 0.02, `max lag ${max}`);
+  // No call for the idle period (twice: one check may land just after a touch).
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(lag.sampling, false, "no calls: asleep");
+  lag.touch();
+  assert.equal(lag.sampling, true, "a call wakes it");
+  lag.close();
+  assert.equal(lag.sampling, false);
 });

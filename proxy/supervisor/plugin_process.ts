@@ -65,8 +65,16 @@ export interface PluginProcessOptions {
   handshakeTimeoutMs?: number;
   /** Deadline of Initialize and Start; default 10 s. */
   lifecycleTimeoutMs?: number;
-  /** Milliseconds between health checks; default 1000. */
+  /**
+   * Milliseconds between health checks while the plugin is HEALTHY; default
+   * 5000 (an idle proxy wakes the plugin rarely). Otherwise — unknown,
+   * degraded, unhealthy, failing checks — every `healthFastIntervalMs`.
+   */
   healthIntervalMs?: number;
+  /** Milliseconds between health checks while the plugin is not HEALTHY; default 1000. */
+  healthFastIntervalMs?: number;
+  /** Called when the plugin's health or state changes (the proxy's health service follows it). */
+  onChange?: () => void;
   /** Health checks that may fail in a row before the process is restarted; default 3. */
   unhealthyAfter?: number;
   /** Restart backoff: first delay and cap, doubling in between; default 100 ms … 10 s. */
@@ -172,7 +180,7 @@ export class PluginProcess {
   #client: GrpcClient | undefined;
   #interfaces: string[] = [];
   #health: PluginHealth = { status: "UNKNOWN", message: "starting", details: {} };
-  #healthTimer: ReturnType<typeof setInterval> | undefined;
+  #healthTimer: ReturnType<typeof setTimeout> | undefined;
   #healthFailures = 0;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #nextBackoffMs: number;
@@ -184,7 +192,9 @@ export class PluginProcess {
     this.#opts = {
       handshakeTimeoutMs: 15_000,
       lifecycleTimeoutMs: 10_000,
-      healthIntervalMs: 1000,
+      healthIntervalMs: 5000,
+      healthFastIntervalMs: 1000,
+      onChange: () => {},
       unhealthyAfter: 3,
       ...options,
       backoff: options.backoff ?? { initialMs: 100, maxMs: 10_000 },
@@ -359,6 +369,7 @@ export class PluginProcess {
       startup_ms: Math.round(performance.now() - this.#startedAt),
     });
     this.#startHealthChecks();
+    this.#opts.onChange();
   }
 
   async #readHandshake(
@@ -446,17 +457,23 @@ export class PluginProcess {
   }
 
   #startHealthChecks(): void {
-    let inFlight = false;
-    const timer = setInterval(async () => {
+    const next = () => {
+      const ms = this.#health.status === "HEALTHY"
+        ? this.#opts.healthIntervalMs
+        : this.#opts.healthFastIntervalMs;
+      this.#healthTimer = setTimeout(check, ms);
+      Deno.unrefTimer(this.#healthTimer as unknown as number);
+    };
+    const check = async () => {
       const client = this.#client;
-      if (this.#state !== "running" || !client || inFlight) return;
-      inFlight = true;
+      if (this.#state !== "running" || !client) return;
+      const before = this.#health.status;
       try {
         // A plugin's own checks (e.g. a PING with its timeout) may take a second or two.
         const res = await client.unary(LIFECYCLE.HealthCheck, {}, {
-          deadline: Date.now() + Math.max(2500, this.#opts.healthIntervalMs),
+          deadline: Date.now() + Math.max(2500, this.#opts.healthFastIntervalMs),
         }) as HealthCheckResponse__Output;
-        const before = this.#health.status;
+        if (this.#state !== "running" || this.#client !== client) return;
         this.#health = {
           status: res.status as PluginHealth["status"],
           message: res.message,
@@ -471,7 +488,7 @@ export class PluginProcess {
           });
         }
       } catch (err) {
-        if (this.#state !== "running") return;
+        if (this.#state !== "running" || this.#client !== client) return;
         this.#healthFailures++;
         this.#health = {
           status: "UNHEALTHY",
@@ -484,12 +501,13 @@ export class PluginProcess {
           });
           if (this.#child) this.#kill(this.#child, "SIGKILL");
         }
-      } finally {
-        inFlight = false;
       }
-    }, this.#opts.healthIntervalMs);
-    Deno.unrefTimer(timer as unknown as number);
-    this.#healthTimer = timer;
+      if (before !== this.#health.status) this.#opts.onChange();
+      next();
+    };
+    // The first check soon after start: a new process reports UNKNOWN until then.
+    this.#healthTimer = setTimeout(check, this.#opts.healthFastIntervalMs);
+    Deno.unrefTimer(this.#healthTimer as unknown as number);
   }
 
   #kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
@@ -502,7 +520,7 @@ export class PluginProcess {
 
   #onExit(child: Deno.ChildProcess, status: Deno.CommandStatus): void {
     if (child !== this.#child) return;
-    clearInterval(this.#healthTimer);
+    clearTimeout(this.#healthTimer);
     this.#disconnect();
     this.#stdin?.close().catch(() => {});
     if (this.#state === "stopping" || this.#state === "stopped") return;
@@ -517,6 +535,7 @@ export class PluginProcess {
       message: `process exited (code ${status.code}, signal ${status.signal}); restarting`,
       details: {},
     };
+    this.#opts.onChange();
     this.#log.error("plugin process exited; restarting it", {
       pid: child.pid,
       code: status.code,
@@ -554,7 +573,8 @@ export class PluginProcess {
     if (this.#state === "stopped") return;
     const wasRunning = this.ready;
     this.#state = "stopping";
-    clearInterval(this.#healthTimer);
+    clearTimeout(this.#healthTimer);
+    this.#opts.onChange();
     clearTimeout(this.#restartTimer);
     const child = this.#child;
     const client = this.#client;

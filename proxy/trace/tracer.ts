@@ -8,7 +8,8 @@
  * before: it is not part of a start without tracing) and exports batches of
  * spans in the background, honouring the standard `OTEL_*` variables
  * (`OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SDK_DISABLED`,
- * `OTEL_TRACES_EXPORTER=none`, `OTEL_BSP_*`). A span continues the
+ * `OTEL_TRACES_EXPORTER=none`, `OTEL_TRACES_SAMPLER[_ARG]`,
+ * `OTEL_BSP_SCHEDULE_DELAY`). A span continues the
  * client's `traceparent` (sampled or not as the client decided; a call
  * without one starts a sampled trace).
  *
@@ -54,6 +55,27 @@ export function otlpTracesUrl(read: Env = processEnv): string | undefined {
   const base = env("OTEL_EXPORTER_OTLP_ENDPOINT");
   if (!base) return undefined;
   return `${base.replace(/\/+$/, "")}/v1/traces`;
+}
+
+/**
+ * The sampler `OTEL_TRACES_SAMPLER` (and `OTEL_TRACES_SAMPLER_ARG`) name:
+ * `parentbased_always_on` (the default: a client's decision is kept, a new
+ * trace is sampled), `parentbased_traceidratio`, `parentbased_always_off`,
+ * `always_on`, `always_off`, `traceidratio`.
+ */
+function samplerFromEnv(
+  sdk: typeof import("@opentelemetry/sdk-trace"),
+  env: Env,
+): import("@opentelemetry/sdk-trace").Sampler {
+  const name = (env("OTEL_TRACES_SAMPLER") ?? "parentbased_always_on").toLowerCase();
+  const arg = Number(env("OTEL_TRACES_SAMPLER_ARG") ?? "1");
+  const ratio = Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
+  const root = name.endsWith("always_off")
+    ? new sdk.AlwaysOffSampler()
+    : name.endsWith("traceidratio")
+    ? new sdk.TraceIdRatioBasedSampler(ratio)
+    : new sdk.AlwaysOnSampler();
+  return name.startsWith("parentbased_") ? new sdk.ParentBasedSampler({ root }) : root;
 }
 
 /** A span in progress.
@@ -115,10 +137,12 @@ export class Tracer {
     const url = otlpTracesUrl(env);
     if (url === undefined) return undefined;
     const api = await import("@opentelemetry/api");
-    const { TracerProvider, BatchSpanProcessor } = await import("@opentelemetry/sdk-trace");
+    const sdk = await import("@opentelemetry/sdk-trace");
+    const { TracerProvider, BatchSpanProcessor } = sdk;
     const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
     const { resourceFromAttributes } = await import("@opentelemetry/resources");
     const provider = new TracerProvider({
+      sampler: samplerFromEnv(sdk, env),
       resource: resourceFromAttributes({
         "service.name": env("OTEL_SERVICE_NAME") || service,
         ...(options.version ? { "service.version": options.version } : {}),

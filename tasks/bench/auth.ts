@@ -11,8 +11,8 @@
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
 import { GrpcClient } from "../../proto/transport/grpc_client.ts";
-import { runH2load } from "./h2load.ts";
-import { cpuMicros, spawnProxy } from "./server.ts";
+import { measureCost } from "./cost.ts";
+import { spawnProxy } from "./server.ts";
 
 /** Runs the scenario; CPU µs per call with and without auth, and the difference. */
 export async function authBench(opts: { durationS: number; warmupS: number; rounds: number }) {
@@ -42,51 +42,16 @@ export async function authBench(opts: { durationS: number; warmupS: number; roun
     });
     await c.unary(get, { key: "k" }, { deadline: Date.now() + 5000 });
     c.close();
-    const result: Record<string, { without_us: number; with_us: number; added_us: number }> = {};
-    for (const concurrency of [1, 64]) {
-      const cpu: Record<"without" | "with", number[]> = { without: [], with: [] };
-      const run = async (which: "without" | "with", durationS: number) => {
-        const server = which === "with" ? authed : plain;
-        const before = await cpuMicros(server.pid);
-        const r = await runH2load({
-          address: `127.0.0.1:${server.port}`,
-          service: SERVICE_NAMES.keyvalueBasic,
-          method: "Get",
-          request: { key: "k" },
-          concurrency,
-          durationS,
-          warmupS: 0,
-          op: "get",
-          namespace: "default",
-          system: which === "with" ? "proxy with auth.jwt" : "proxy without auth",
-          headers: which === "with" ? [`authorization: Bearer ${token}`] : [],
-        });
-        return (await cpuMicros(server.pid) - before) / Math.max(1, r.requests);
-      };
-      await run("without", opts.warmupS);
-      await run("with", opts.warmupS);
-      for (let i = 0; i < opts.rounds; i++) {
-        for (
-          const which of i % 2 === 0 ? ["without", "with"] as const : ["with", "without"] as const
-        ) {
-          cpu[which].push(await run(which, opts.durationS));
-        }
-      }
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      const r1 = (x: number) => Math.round(x * 10) / 10;
-      const without = median(cpu.without);
-      const withAuth = median(cpu.with);
-      result[`get_c${concurrency}`] = {
-        without_us: r1(without),
-        with_us: r1(withAuth),
-        added_us: r1(withAuth - without),
-      };
-      console.error(
-        `  auth, get c=${concurrency}: ${r1(without)} → ${
-          r1(withAuth)
-        } µs of proxy CPU per call (+${r1(withAuth - without)})`,
-      );
-    }
+    const result = await measureCost(
+      "auth",
+      { server: plain, system: "proxy without auth" },
+      {
+        server: authed,
+        system: "proxy with auth.jwt",
+        headers: [`authorization: Bearer ${token}`],
+      },
+      opts,
+    );
     return result;
   } finally {
     await Promise.all([plain.stop(), authed.stop()]);

@@ -103,7 +103,7 @@ export async function spawnServer(
  */
 export async function spawnProxy(
   config: string,
-  options: { admin?: string } = {},
+  options: { admin?: string; env?: Record<string, string> } = {},
 ): Promise<Server> {
   const file = await Deno.makeTempFile({ prefix: "prism-bench-", suffix: ".yaml" });
   await Deno.writeTextFile(file, config);
@@ -124,6 +124,7 @@ export async function spawnProxy(
       ],
       /"msg":"listening".*?"address":"127\.0\.0\.1:(\d+)"/,
       "stderr",
+      { env: options.env },
     );
     return {
       ...proxy,
