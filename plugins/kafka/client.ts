@@ -10,6 +10,18 @@ import { type Consumer, Kafka, type LogEntry, logLevel } from "kafkajs";
 import type { Logger } from "../../proxy/log/logger.ts";
 import type { KafkaConfig } from "./config.ts";
 import { patchKafkajs } from "./_kafkajs_patch.ts";
+import protocolErrors from "kafkajs/src/protocol/error.js";
+
+/**
+ * Kafka's retriable error messages: kafkajs logs each such response as an
+ * error and retries it — a coordinator still loading after a broker start,
+ * a leader election — so they are debug lines; one that persists fails the
+ * operation, which the plugin reports.
+ */
+const RETRIABLE = new Set(
+  (protocolErrors as { errorCodes: { retriable: boolean; message: string }[] }).errorCodes
+    .filter((e) => e.retriable).map((e) => e.message),
+);
 
 patchKafkajs();
 
@@ -46,7 +58,9 @@ export function bridgeLogs(
     const { message, timestamp: _t, logger: _l, stack, ...fields } = entry as
       & LogEntry["log"]
       & { logger?: unknown; stack?: string };
-    if (level !== logLevel.ERROR && level !== logLevel.WARN) {
+    const retried = namespace === "Connection" && message.startsWith("Response ") &&
+      RETRIABLE.has(String((fields as { error?: unknown }).error));
+    if ((level !== logLevel.ERROR && level !== logLevel.WARN) || retried) {
       log.debug(`kafka: ${message}`, { kafka_component: namespace, ...fields, stack });
       return;
     }

@@ -18,7 +18,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { IHeaders, Producer } from "kafkajs";
-import { CompressionTypes } from "kafkajs";
+import { CompressionTypes, Partitioners } from "kafkajs";
 import { AttemptTimeoutError, BackendUnavailableError, DeadlineError } from "../sdk/errors.ts";
 import type { KafkaClient } from "./client.ts";
 
@@ -138,6 +138,8 @@ export class Publisher {
       this.#producer = this.#client.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
+        // kafkajs 2's default, named so that it does not warn at every start.
+        createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
         // The idempotent producer retries until the broker answers (its
         // sequence numbers make retries safe); publish_timeout_ms bounds

@@ -288,4 +288,24 @@ Deno.test("kafka logs: one line per episode of a repeated warning or error, with
   assert.equal(connection[0].stack, undefined, "no stack traces at info");
   assert.equal(connection[1].repeated, 99);
   assert.equal(lines.length, 3, "INFO goes to debug");
+  // A response kafkajs retries (a coordinator still loading) is a debug line, other errors are not.
+  const response = (error: string) => ({
+    namespace: "Connection",
+    level: logLevel.ERROR,
+    label: "ERROR",
+    log: {
+      message: "Response GroupCoordinator(key: 10, version: 2)",
+      timestamp: "t",
+      error,
+    },
+  });
+  write(response("The group coordinator is not available") as never);
+  write(
+    response(
+      "The coordinator is loading and hence can't process requests for this group",
+    ) as never,
+  );
+  assert.equal(lines.length, 3, "retriable responses go to debug");
+  write(response("Not authorized to access group: Group authorization failed.") as never);
+  assert.equal(lines.length, 4, "a response that is not retried is an error");
 });
