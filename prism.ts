@@ -27,11 +27,6 @@ Commands:
 
 Run 'prism <command> --help' for a command's options; 'prism --version' for the version.`;
 
-const PLUGIN_USAGE = `Usage: prism plugin <name>
-
-Runs a backend plugin process (redis, kafka). The proxy starts plugins itself; they
-refuse to run without it.`;
-
 /**
  * `prism plugin <name>`: the proxy spawns this (as \`deno run prism.ts plugin
  * <name>\` from source, or \`prism plugin <name>\` from the compiled binary).
@@ -39,21 +34,22 @@ refuse to run without it.`;
  * client libraries.
  */
 async function runPlugin(args: string[]): Promise<number> {
+  const { PLUGINS, pluginNamed } = await import("./plugins/registry.ts");
   const [name, ...rest] = args;
-  switch (name) {
-    case "redis":
-      return await (await import("./plugins/redis/main.ts")).runRedisPlugin(rest);
-    case "kafka":
-      return await (await import("./plugins/kafka/main.ts")).runKafkaPlugin(rest);
-    case undefined:
-    case "-h":
-    case "--help":
-      console.log(PLUGIN_USAGE);
-      return name === undefined ? 2 : 0;
-    default:
-      console.error(`prism plugin: unknown plugin "${name}" (available: redis, kafka)`);
-      return 2;
+  const plugin = name === undefined ? undefined : pluginNamed(name);
+  if (plugin !== undefined) return await plugin.run(rest);
+  const names = Object.keys(PLUGINS).join(", ");
+  if (name === undefined || name === "-h" || name === "--help") {
+    console.log(`Usage: prism plugin <name>
+
+Runs a backend plugin process (${names}). The proxy starts plugins itself; they
+refuse to run without it.
+
+${Object.values(PLUGINS).map((p) => `  ${p.name.padEnd(8)}${p.description}`).join("\n")}`);
+    return name === undefined ? 2 : 0;
   }
+  console.error(`prism plugin: unknown plugin "${name}" (available: ${names})`);
+  return 2;
 }
 
 /** The commands this build provides, by name. */
@@ -92,5 +88,15 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // `deno task` runs a task in the repository's directory; relative paths
+  // on the command line (--config, --out, --tls-ca) mean the caller's.
+  const caller = Deno.env.get("INIT_CWD");
+  if (caller !== undefined) {
+    try {
+      if (caller !== Deno.cwd()) Deno.chdir(caller);
+    } catch {
+      // Without read permission (a plugin process) there are no paths to resolve.
+    }
+  }
   Deno.exit(await main(Deno.args));
 }

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError, defaultConfig, parseListen } from "./config/config.ts";
-import { Logger } from "./log/logger.ts";
+import { Logger } from "../proto/log/logger.ts";
 import { Proxy } from "./server.ts";
 
 /** Raised for bad command-line usage; the CLI exits with code 2. */

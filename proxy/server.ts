@@ -9,18 +9,18 @@
 import { GrpcServer, type GrpcServerOptions } from "../proto/transport/grpc_server.ts";
 import { AccessLog } from "./log/access.ts";
 import { ObservedCall, requestIdOf } from "./trace/observed_call.ts";
-import { Tracer } from "./trace/tracer.ts";
+import { Tracer } from "../proto/trace/tracer.ts";
 import type { Backend, BackendHealth } from "./backend/backend.ts";
 import { PluginBackend } from "./backend/plugin.ts";
 import { type BackendContext, createBackend } from "./backend/factory.ts";
 import { ConfigError, parseListen, type ProxyConfig } from "./config/config.ts";
 import { HealthService } from "./health/health.ts";
-import { Logger } from "./log/logger.ts";
+import { Logger } from "../proto/log/logger.ts";
 import { addReflection } from "./reflection/reflection.ts";
 import { Router } from "./router/router.ts";
 import type { JwtVerifier } from "./auth/jwt.ts";
 import type { AuditLog } from "./auth/audit.ts";
-import type { PluginHealth } from "./supervisor/plugin_process.ts";
+import type { PluginHealth } from "./supervisor/supervisor.ts";
 import { AdminServer, type ProxyStatus } from "./admin/admin.ts";
 import {
   type CallStats,
@@ -214,6 +214,18 @@ export class Proxy {
         parseListen(adminListen);
       } catch (err) {
         throw new ConfigError(`admin_listen: ${(err as Error).message}`, "admin_listen");
+      }
+    }
+
+    // A port already taken is reported now, not after every plugin has started.
+    if (listen.port !== 0) {
+      const host = listen.host.replace(/^\[(.*)\]$/, "$1");
+      try {
+        Deno.listen({ hostname: host, port: listen.port }).close();
+      } catch (err) {
+        throw new Error(
+          `Cannot listen on ${listen.host}:${listen.port}: ${(err as Error).message}`,
+        );
       }
     }
 
@@ -478,7 +490,7 @@ export class Proxy {
         this.#tracer?.shutdown(),
       ]);
       this.#metrics?.close();
-      this.#log.info("stopped", result);
+      this.#log.info("stopped", { ...result });
       return result;
     })();
     return this.#shutdown;

@@ -126,7 +126,12 @@ async function build({ force = false, log = console.log }: EnsureMemstoreWasmOpt
 
 if (import.meta.main) {
   try {
-    await ensureMemstoreWasm({ force: Deno.args.includes("--force") });
+    // Quiet when there is nothing to do (it runs before every `deno task proxy`).
+    const verbose = Deno.args.includes("--verbose");
+    await ensureMemstoreWasm({
+      force: Deno.args.includes("--force"),
+      log: (line) => (verbose || !line.endsWith(", skipped")) && console.log(line),
+    });
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     Deno.exit(1);

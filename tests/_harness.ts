@@ -7,7 +7,7 @@
 import { connect, type PrismClients } from "../proto/client.ts";
 import type { ProxyConfig } from "../proxy/config/config.ts";
 import { parseConfig } from "../proxy/config/load.ts";
-import { Logger } from "../proxy/log/logger.ts";
+import { Logger } from "../proto/log/logger.ts";
 import { Proxy } from "../proxy/server.ts";
 
 /** A running proxy with clients. */

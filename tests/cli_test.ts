@@ -67,7 +67,11 @@ Deno.test("prism proxy: invalid config exits 2 naming file, line and field", asy
     );
     const small = await runPrism(["proxy", "--config", tooSmall]);
     assert.equal(small.code, 2, small.stderr);
-    assert.match(small.stderr, /namespace "a": .*max_memory_mb.* too small/);
+    // Named by the file, the line and the setting, in the config's own words.
+    assert.match(
+      small.stderr,
+      /small\.yaml:2: namespaces\[0\]\.config\.max_memory_mb: 2 is too small for one entry at the limits \(max_key_bytes 4096, max_value_bytes 4000000\): at least 4 is needed/,
+    );
     const missing = await runPrism(["proxy", "--config", `${dir}/nope.yaml`]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.yaml: cannot read config file/);
@@ -83,6 +87,20 @@ Deno.test("prism proxy: a port in use is a runtime failure (exit 1)", async () =
     const r = await runPrism(["proxy", "--listen", `127.0.0.1:${port}`]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}`));
+    // Said at once: no plugin is started for a proxy that cannot listen.
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/prism.yaml`,
+        `listen: "127.0.0.1:${port}"\nnamespaces: [{ name: c, backend: redis, config: { url: "redis://127.0.0.1:1" } }]\n`,
+      );
+      const p = await runPrism(["proxy", "--config", `${dir}/prism.yaml`]);
+      assert.equal(p.code, 1);
+      assert.match(p.stderr, new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}`));
+      assert.doesNotMatch(p.stderr, /plugin process started/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   } finally {
     listener.close();
   }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { unary } from "../proto/client.ts";
 import { findExecutable, goBinDirs } from "../tasks/tools.ts";
 import { parseConfig } from "../proxy/config/load.ts";
-import { Logger } from "../proxy/log/logger.ts";
+import { Logger } from "../proto/log/logger.ts";
 import { Proxy } from "../proxy/server.ts";
 import { GRPC_TEST, startTestProxy } from "./_harness.ts";
 import { startRedis } from "./_redis.ts";

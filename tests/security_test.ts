@@ -400,7 +400,7 @@ Deno.test({
 }, async () => {
   const { Proxy } = await import("../proxy/server.ts");
   const { parseConfig } = await import("../proxy/config/load.ts");
-  const { Logger } = await import("../proxy/log/logger.ts");
+  const { Logger } = await import("../proto/log/logger.ts");
   for (
     const [listen, auth, warns] of [
       ["0.0.0.0:0", "", true],

@@ -11,7 +11,7 @@ import { status } from "../proto/status.ts";
 import { findGrpcurl } from "../tasks/tools.ts";
 import { ConfigError } from "../proxy/config/config.ts";
 import { parseConfig } from "../proxy/config/load.ts";
-import { Logger } from "../proxy/log/logger.ts";
+import { Logger } from "../proto/log/logger.ts";
 import { Proxy } from "../proxy/server.ts";
 import { GRPC_TEST } from "./_harness.ts";
 import { makeCertificates } from "./_tls.ts";

@@ -16,7 +16,7 @@
 import { SERVICE_PATHS } from "../../proto/definitions.ts";
 import { status, StatusError } from "../../proto/status.ts";
 import type { ServerWriter } from "../../proto/transport/grpc_server.ts";
-import type { Logger } from "../../proxy/log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 import type { CallContext } from "../sdk/interceptors.ts";
 import type { StreamHandler, UnaryHandler } from "../sdk/plugin.ts";
 import { resilienceOptionsFrom, ResiliencePolicy } from "../sdk/resilience.ts";

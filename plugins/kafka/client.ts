@@ -7,7 +7,7 @@
  * @module
  */
 import { type Consumer, Kafka, type LogEntry, logLevel } from "kafkajs";
-import type { Logger } from "../../proxy/log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 import type { KafkaConfig } from "./config.ts";
 import { patchKafkajs } from "./_kafkajs_patch.ts";
 import protocolErrors from "kafkajs/src/protocol/error.js";
@@ -133,9 +133,12 @@ export class KafkaClient {
   /**
    * A consumer in a group of its own (`prism.<namespace>.<purpose>.<uuid>`)
    * that restarts after crashes (kafkajs rejoins and the caller's offsets
-   * filter redeliveries).
+   * filter redeliveries) while `restart()` says so.
    */
-  consumer(purpose: "sub" | "read"): { consumer: Consumer; groupId: string } {
+  consumer(
+    purpose: "sub" | "read",
+    restart: () => boolean = () => true,
+  ): { consumer: Consumer; groupId: string } {
     const groupId = `prism.${this.namespace}.${purpose}.${crypto.randomUUID()}`;
     const consumer = this.kafka.consumer({
       groupId,
@@ -147,7 +150,7 @@ export class KafkaClient {
         retries: 5,
         initialRetryTime: 100,
         maxRetryTime: 1000,
-        restartOnFailure: () => Promise.resolve(true),
+        restartOnFailure: () => Promise.resolve(restart()),
       },
     });
     return { consumer, groupId };

@@ -21,6 +21,9 @@
 import type { Consumer, KafkaMessage } from "kafkajs";
 import type { KafkaClient } from "./client.ts";
 
+/** How long `stop` waits for a consumer that is still joining its group. */
+const JOIN_WAIT_MS = 5000;
+
 /** What `deliver` says about the receiver: it took the record and wants more, is full, or is done.
  *
  * @example
@@ -76,6 +79,8 @@ export class PositionedConsumer {
   readonly #next = new Map<number, bigint>();
   #stopping: Promise<void> | undefined;
   #done = false;
+  /** Set from `start` until the group is joined (kafkajs cannot stop a consumer meanwhile). */
+  #joining: PromiseWithResolvers<void> | undefined;
   /** Resolves once the consumer joined its group and fetches (after `start`). */
   joined: Promise<void> = Promise.resolve();
   /** Crashes kafkajs restarted it after. */
@@ -90,7 +95,8 @@ export class PositionedConsumer {
   constructor(options: PositionedConsumerOptions) {
     this.#options = options;
     for (const [p, o] of options.start) this.#next.set(p, o);
-    const { consumer, groupId } = options.client.consumer(options.purpose);
+    // A stopped consumer never restarts after a crash.
+    const { consumer, groupId } = options.client.consumer(options.purpose, () => !this.stopped);
     this.#consumer = consumer;
     this.groupId = groupId;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -129,6 +135,11 @@ export class PositionedConsumer {
    */
   async start(): Promise<void> {
     const { topic } = this.#options;
+    const joining = Promise.withResolvers<void>();
+    this.#joining = joining;
+    joining.promise.then(() => {
+      if (this.#joining === joining) this.#joining = undefined;
+    });
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: [topic], fromBeginning: true });
     this.joined = this.#consumer.run({
@@ -142,6 +153,7 @@ export class PositionedConsumer {
       this.#consumer.seek({ topic, partition, offset: offset.toString() });
     }
     this.joined.catch(() => {}); // failures surface as CRASH events
+    this.joined.then(() => joining.resolve(), () => joining.resolve());
   }
 
   /** One record from kafkajs: drops redeliveries, hands the rest over, pauses when full. */
@@ -166,10 +178,24 @@ export class PositionedConsumer {
     }
   }
 
-  /** Leaves the group, disconnects and deletes the group. Idempotent. */
+  /**
+   * Leaves the group, disconnects and deletes the group. Idempotent. A
+   * consumer still joining its group is let finish the join first (up to
+   * `JOIN_WAIT_MS`): kafkajs 2.2.4 ignores a stop during the join, and the
+   * consumer would go on fetching (or rejoin as a new member) after it.
+   */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#done = true;
+      const joining = this.#joining;
+      if (joining !== undefined) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          joining.promise,
+          new Promise((r) => timer = setTimeout(r, JOIN_WAIT_MS)),
+        ]);
+        clearTimeout(timer);
+      }
       try {
         await this.#consumer.disconnect();
       } catch { /* stopping anyway */ }

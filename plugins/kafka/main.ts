@@ -21,7 +21,7 @@ export { kafkaPluginPermissions } from "./permissions.ts";
  *
  * @example
  * ```ts ignore
- * import { runKafkaPlugin } from "./plugins/kafka/main.ts";
+ * import { runKafkaPlugin } from "./main.ts";
  * Deno.exit(await runKafkaPlugin(Deno.args));
  * ```
  */

@@ -252,7 +252,7 @@ Deno.test("kafkajs patch: requests are checked for timeouts only while some are 
 
 Deno.test("kafka logs: one line per episode of a repeated warning or error, with the count", async () => {
   const { bridgeLogs } = await import("./client.ts");
-  const { Logger } = await import("../../proxy/log/logger.ts");
+  const { Logger } = await import("../../proto/log/logger.ts");
   const { logLevel } = await import("kafkajs");
   const lines: Record<string, unknown>[] = [];
   let now = 1_000_000;

@@ -27,7 +27,7 @@ import { status, StatusError } from "../../proto/status.ts";
 import type { SetRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/SetRequest.ts";
 import type { ExpireRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/ExpireRequest.ts";
 import type { PushLeftRequest__Output } from "../../proto/gen/prism/interfaces/list/PushLeftRequest.ts";
-import type { Logger } from "../../proxy/log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 import type { CallContext } from "../sdk/interceptors.ts";
 import type { StreamHandler, UnaryHandler } from "../sdk/plugin.ts";
 import { resilienceOptionsFrom, ResiliencePolicy } from "../sdk/resilience.ts";

@@ -15,7 +15,7 @@
  * | `breaker_threshold` | integer ≥ 0 | 10 | consecutive failures that open the circuit (0: off) |
  * | `breaker_cooldown_ms` | integer ≥ 1 | 1000 | open-circuit time before a test call |
  * | `slow_ping_ms` | integer ≥ 1 | 100 | health is DEGRADED when PING takes longer |
- * | `auto_pipelining` | boolean | false | ioredis auto-pipelining (measured: no gain at 64 calls in flight through gRPC, see `bench_autopipelining.ts`) |
+ * | `auto_pipelining` | boolean | false | ioredis auto-pipelining (measured: no gain at 64 calls in flight through gRPC, see `tasks/bench/redis_autopipelining.ts`) |
  * | `scan_count` | integer ≥ 1 | 1000 | `SCAN … COUNT` hint and `MGET` batch size |
  *
  * @module
@@ -144,7 +144,7 @@ export const REDIS_SCHEMA = defineSchema({
   },
   auto_pipelining: {
     type: "boolean",
-    // Measured with bench_autopipelining.ts at 64 calls in flight: no gain (on/off ≈ 0.95
+    // Measured with tasks/bench/redis_autopipelining.ts at 64 calls in flight: no gain (on/off ≈ 0.95
     // through gRPC, ≈ 1.0 on the backend path alone), so the simpler path is the default.
     default: false,
     description: "ioredis auto-pipelining: commands issued in the same tick share one write",

@@ -15,7 +15,7 @@
  * @module
  */
 import { Redis } from "ioredis";
-import type { Logger } from "../../proxy/log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 import { redactUrl } from "../sdk/config.ts";
 import { BackendUnavailableError } from "../sdk/errors.ts";
 import { parseRedisUrl, type RedisConfig } from "./config.ts";

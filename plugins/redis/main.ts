@@ -21,7 +21,7 @@ export { redisPluginPermissions } from "./permissions.ts";
  *
  * @example
  * ```ts ignore
- * import { runRedisPlugin } from "./plugins/redis/main.ts";
+ * import { runRedisPlugin } from "./main.ts";
  * Deno.exit(await runRedisPlugin(Deno.args));
  * ```
  */

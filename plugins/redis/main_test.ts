@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { collect, connect, unary } from "../../proto/client.ts";
 import { startRedis } from "../../tests/_redis.ts";
 import { spawnPlugin } from "../sdk/_spawn.ts";
-import { NOT_BY_HAND_MESSAGE } from "../sdk/protocol.ts";
+import { NOT_BY_HAND_MESSAGE } from "../../proto/plugin/protocol.ts";
 import { redisPluginPermissions, runRedisPlugin } from "./main.ts";
 import { GRPC_TEST } from "./_test_helpers.ts";
 

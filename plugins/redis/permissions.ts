@@ -19,7 +19,7 @@
  */
 import { envVarName } from "../sdk/config.ts";
 import { DEFAULT_URL, parseRedisUrl } from "./config.ts";
-import { otlpTracesUrl } from "../../proxy/trace/tracer.ts";
+import { otlpTracesUrl } from "../../proto/trace/tracer.ts";
 
 /**
  * The permission flags for a namespace's `config` block. The Redis address

@@ -11,7 +11,7 @@ import {
   MAGIC_COOKIE_KEY,
   MAGIC_COOKIE_VALUE,
   newChannelToken,
-} from "./protocol.ts";
+} from "../../proto/plugin/protocol.ts";
 
 /** A plugin subprocess.
  *

@@ -7,7 +7,7 @@
  * @module
  */
 import { connect, type PrismClients, unary } from "../../proto/client.ts";
-import { Logger } from "../../proxy/log/logger.ts";
+import { Logger } from "../../proto/log/logger.ts";
 import type { ConfigSchema } from "./config.ts";
 import type { PluginDefinition } from "./plugin.ts";
 import { type PluginServer, serve } from "./serve.ts";

@@ -155,6 +155,30 @@ export class PluginConfigError extends Error {
   }
 }
 
+/** Edit distance between two short strings (for "did you mean"). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** The known name `key` was most likely meant to be: a near spelling or one that contains it. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const name of known) {
+    const score = name.includes(key) || key.includes(name) ? 0.5 : distance(key, name);
+    if (score < bestScore) [best, bestScore] = [name, score];
+  }
+  return bestScore <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
+}
+
 /**
  * The environment variable that overrides `key` of `plugin`'s config.
  *
@@ -283,7 +307,13 @@ export function loadConfig<S extends ConfigSchema>(
   const known = Object.keys(schema);
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(schema, key)) {
-      fail(key, `'${key}' is not a setting (expected one of ${known.join(", ")})`, given[key]);
+      const near = closest(key, known);
+      throw new PluginConfigError(
+        key,
+        `Cannot configure ${plugin}: '${key}' is not a setting${
+          near ? `; did you mean '${near}'?` : ""
+        } (settings: ${known.join(", ")})`,
+      );
     }
   }
   const getEnv = options.env ?? ((name: string) => Deno.env.get(name));

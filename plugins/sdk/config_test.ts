@@ -143,7 +143,7 @@ Deno.test("config: errors name the field and its value", () => {
   throwsConfig(
     () => load({ urll: "redis://x" }),
     "urll",
-    `Cannot configure redis as 'urll' is not a setting (expected one of url, key_prefix, timeout_ms, pipelining, brokers, secret): current value is "redis://x"`,
+    `Cannot configure redis: 'urll' is not a setting; did you mean 'url'? (settings: url, key_prefix, timeout_ms, pipelining, brokers, secret)`,
   );
   throwsConfig(
     () => load("[1,2]"),

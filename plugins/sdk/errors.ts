@@ -108,7 +108,7 @@ export function isNetworkError(err: unknown): boolean {
  *
  * @example
  * ```ts
- *  * import { StatusError } from "../../proto/status.ts";
+ * import { status, StatusError } from "../../proto/status.ts";
  * import type { ErrorMapper } from "./errors.ts";
  * const mapper: ErrorMapper = (err) =>
  *   String(err).includes("WRONGTYPE") ? new StatusError(status.FAILED_PRECONDITION, "wrong type") : undefined;
@@ -123,7 +123,8 @@ export type ErrorMapper = (err: unknown) => StatusError | undefined;
  *
  * @example
  * ```ts
- *  * import { BackendUnavailableError, toStatusError } from "./errors.ts";
+ * import { status } from "../../proto/status.ts";
+ * import { BackendUnavailableError, toStatusError } from "./errors.ts";
  * const e = toStatusError(new BackendUnavailableError("redis is down"), "req-1");
  * console.log(e.code === status.UNAVAILABLE, e.message); // true "redis is down"
  * ```

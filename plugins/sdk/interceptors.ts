@@ -15,12 +15,12 @@
  *
  * @module
  */
-import type { Logger } from "../../proxy/log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 import { status, StatusError, statusName } from "../../proto/status.ts";
 import type { CallMetadata, ServerCall, ServerWriter } from "../../proto/transport/grpc_server.ts";
 import { type ErrorMapper, toStatusError } from "./errors.ts";
-import { parseTraceparent } from "../../proxy/trace/traceparent.ts";
-import type { Tracer } from "../../proxy/trace/tracer.ts";
+import { parseTraceparent } from "../../proto/trace/traceparent.ts";
+import type { Tracer } from "../../proto/trace/tracer.ts";
 
 /** The metadata key that carries a call's request id.
  *
@@ -275,7 +275,7 @@ export interface LoggingOptions {
  *
  * @example
  * ```ts
- * import { Logger } from "../../proxy/log/logger.ts";
+ * import { Logger } from "../../proto/log/logger.ts";
  * import { loggingInterceptor } from "./interceptors.ts";
  * const lines: string[] = [];
  * const log = new Logger({}, "debug", (l) => lines.push(l));

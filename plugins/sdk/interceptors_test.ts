@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { status, StatusError } from "../../proto/status.ts";
 import { CallMetadata } from "../../proto/transport/grpc_server.ts";
-import { Logger } from "../../proxy/log/logger.ts";
+import { Logger } from "../../proto/log/logger.ts";
 import {
   allowAll,
   authInterceptor,

@@ -25,7 +25,8 @@
  * @module
  */
 import { status, StatusError } from "../../proto/status.ts";
-import type { Logger } from "../../proxy/log/logger.ts";
+import { type DrainResult, InFlight, type InFlightCall } from "../../proto/transport/inflight.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 import { serviceDefinition } from "../../proto/definitions.ts";
 import type { InitializeRequest__Output } from "../../proto/gen/prism/interfaces/lifecycle/InitializeRequest.ts";
 import type { InitializeResponse } from "../../proto/gen/prism/interfaces/lifecycle/InitializeResponse.ts";
@@ -73,20 +74,7 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 
 const LIFECYCLE = "/prism.interfaces.lifecycle.LifecycleInterface/";
 
-/** A data call in flight; `abort` cuts it off with an error.
- *
- * @example
- * ```ts
- * import type { InFlightCall } from "./lifecycle.ts";
- * const entry: InFlightCall = { abort: (err) => console.log(err.message) };
- * console.log(typeof entry.abort);
- * ```
- */
-export interface InFlightCall {
-  abort(err: StatusError): void;
-  /** A call with no natural end (a subscription): a drain cuts it off at once. */
-  longLived?: boolean;
-}
+export type { DrainResult, InFlightCall } from "../../proto/transport/inflight.ts";
 
 /** Options of {@linkcode Lifecycle}.
  *
@@ -102,20 +90,6 @@ export interface LifecycleOptions {
   env?: (name: string) => string | undefined;
   /** The plugin's metrics (default: a registry without process metrics). */
   metrics?: MetricsRegistry;
-}
-
-/** The result of a drain.
- *
- * @example
- * ```ts
- * import type { DrainResult } from "./lifecycle.ts";
- * const r: DrainResult = { drained: 3, aborted: 0 };
- * console.log(r.drained);
- * ```
- */
-export interface DrainResult {
-  drained: number;
-  aborted: number;
 }
 
 function timeoutMs(seconds: number | undefined): number {
@@ -140,7 +114,7 @@ function sleepUntil(ms: number, until: Promise<unknown>): Promise<void> {
  *
  * @example
  * ```ts
- * import { Logger } from "../../proxy/log/logger.ts";
+ * import { Logger } from "../../proto/log/logger.ts";
  * import { Lifecycle } from "./lifecycle.ts";
  * const lc = new Lifecycle({
  *   name: "demo", version: "1.0.0", interfaces: [], configSchema: {},
@@ -160,8 +134,7 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
   #initKey: string | undefined;
   #initializing: Promise<InitializeResponse> | undefined;
   #drainReason = "";
-  readonly #inFlight = new Set<InFlightCall>();
-  #idle: (() => void) | undefined;
+  readonly #calls = new InFlight();
   #closing: Promise<void> | undefined;
   #stopped!: () => void;
   /** Resolves once `Stop` (or a shutdown) has released the backend. */
@@ -195,7 +168,7 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
   }
   /** Data calls in flight. */
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#calls.size;
   }
 
   /**
@@ -216,14 +189,12 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
           : "plugin not started",
       );
     }
-    const entry: InFlightCall = { abort, longLived };
-    this.#inFlight.add(entry);
-    return entry;
+    return this.#calls.admit(abort, longLived);
   }
 
-  /** Marks an admitted call as finished. */
+  /** Marks an admitted call as finished: its work (a consumer, a scan) has stopped. */
   release(entry: InFlightCall): void {
-    if (this.#inFlight.delete(entry) && this.#inFlight.size === 0) this.#idle?.();
+    this.#calls.release(entry);
   }
 
   /** `Initialize`: loads the config and creates the backend. */
@@ -354,40 +325,27 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
   async drain(timeoutMs: number, reason: string): Promise<DrainResult> {
     if (this.#state !== "stopped") this.#state = "draining";
     if (reason) this.#drainReason = reason;
-    const before = this.#inFlight.size;
-    // Subscriptions never finish by themselves: end them now, so that the
-    // bounded wait is spent on calls that do finish.
-    let cut = 0;
-    for (const entry of [...this.#inFlight]) {
-      if (!entry.longLived) continue;
-      cut++;
-      entry.abort(
+    const inFlight = this.#calls.size;
+    if (inFlight > 0) {
+      this.#log.info("plugin draining", { reason, in_flight: inFlight, timeout_ms: timeoutMs });
+    }
+    let timedOut = 0;
+    const result = await this.#calls.drain(timeoutMs, {
+      longLived: () =>
         new StatusError(
           status.UNAVAILABLE,
           `plugin ${this.plugin.name} is stopping; subscribe again`,
         ),
-      );
-      this.release(entry);
-    }
-    if (this.#inFlight.size > 0) {
-      this.#log.info("plugin draining", { reason, in_flight: before, timeout_ms: timeoutMs });
-      const idle = new Promise<void>((resolve) => (this.#idle = resolve));
-      await sleepUntil(timeoutMs, idle);
-      this.#idle = undefined;
-    }
-    const left = [...this.#inFlight];
-    for (const entry of left) {
-      this.#inFlight.delete(entry);
-      entry.abort(
-        new StatusError(
+      timedOut: () => {
+        timedOut++;
+        return new StatusError(
           status.UNAVAILABLE,
           `plugin ${this.plugin.name} stopped serving before the call finished (drain timed out after ${timeoutMs} ms)`,
-        ),
-      );
-    }
-    if (left.length > 0) this.#log.warn("drain timed out", { aborted: left.length, reason });
-    const aborted = left.length + cut;
-    return { drained: before - aborted, aborted };
+        );
+      },
+    });
+    if (timedOut > 0) this.#log.warn("drain timed out", { aborted: timedOut, reason });
+    return result;
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { status, StatusError } from "../../proto/status.ts";
-import { Logger } from "../../proxy/log/logger.ts";
+import { Logger } from "../../proto/log/logger.ts";
 import { defineSchema } from "./config.ts";
 import { DEFAULT_TIMEOUT_MS, Lifecycle } from "./lifecycle.ts";
 import type { PluginDefinition, PluginInstance } from "./plugin.ts";
@@ -119,7 +119,15 @@ Deno.test("lifecycle: a drain cuts off long-lived calls at once and waits for th
   await lc.initialize(req());
   lc.start();
   const cut: StatusError[] = [];
-  lc.admit((e) => cut.push(e), true);
+  let stoppedAt = 0;
+  // A subscription's work (its consumer) ends a little after it is cut off.
+  const sub = lc.admit((e) => {
+    cut.push(e);
+    setTimeout(() => {
+      stoppedAt = performance.now();
+      lc.release(sub);
+    }, 150);
+  }, true);
   const quick = lc.admit(() => assert.fail("a call that finishes must not be aborted"));
   setTimeout(() => lc.release(quick), 50);
   const t0 = performance.now();
@@ -127,8 +135,10 @@ Deno.test("lifecycle: a drain cuts off long-lived calls at once and waits for th
   assert.equal(cut.length, 1, "the subscription is cut off as soon as the drain starts");
   assert.equal(cut[0].code, status.UNAVAILABLE);
   assert.match(cut[0].message, /subscribe again/);
+  assert.equal(lc.inFlight, 2, "its slot is held until its work has ended");
   assert.deepEqual(await draining, { drained: 1, aborted: 1 });
-  assert.ok(performance.now() - t0 < 2000, "the drain did not wait for the subscription");
+  assert.ok(stoppedAt > 0, "the drain waited for the subscription's work to end");
+  assert.ok(performance.now() - t0 < 4000, "the drain did not wait for its bound");
   assert.equal(lc.inFlight, 0);
 });
 

@@ -13,7 +13,7 @@
  */
 import client from "prom-client";
 import type { BreakerState, ResiliencePolicy } from "./resilience.ts";
-import { collectProcessMetrics } from "../../proxy/metrics/process.ts";
+import { collectProcessMetrics } from "../../proto/metrics/process.ts";
 
 /** The prefix of a plugin's process metrics (the proxy's own have none).
  *
@@ -68,7 +68,7 @@ const BREAKER_STATES: readonly BreakerState[] = ["closed", "half-open", "open"];
  * ```ts
  * import { breakerMetrics, pluginRegistry } from "./metrics.ts";
  * import { DEFAULT_RESILIENCE, ResiliencePolicy } from "./resilience.ts";
- * const registry = pluginRegistry({ process: false });
+ * const { registry } = pluginRegistry({ process: false });
  * breakerMetrics(registry, new ResiliencePolicy(DEFAULT_RESILIENCE));
  * console.log((await registry.metrics()).includes('prism_plugin_breaker_state{state="closed"} 1')); // true
  * ```
@@ -93,7 +93,8 @@ export function breakerMetrics(registry: MetricsRegistry, policy: ResiliencePoli
  * @example
  * ```ts
  * import { metricsJson, pluginRegistry } from "./metrics.ts";
- * console.log(await metricsJson(pluginRegistry({ process: false }))); // "[]"
+ * const { registry } = pluginRegistry({ process: false });
+ * console.log(await metricsJson(registry) !== ""); // true
  * ```
  */
 export async function metricsJson(registry: MetricsRegistry): Promise<string> {

@@ -30,7 +30,7 @@ export * from "./health.ts";
 export * from "./interceptors.ts";
 export * from "./lifecycle.ts";
 export * from "./plugin.ts";
-export * from "./protocol.ts";
+export * from "../../proto/plugin/protocol.ts";
 export * from "./resilience.ts";
 export * from "./serve.ts";
 export * from "./stdio.ts";

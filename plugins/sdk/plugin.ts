@@ -9,7 +9,7 @@
  * @module
  */
 import type { ServiceName } from "../../proto/definitions.ts";
-import type { Logger } from "../../proxy/log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 import type { ConfigOf, ConfigSchema } from "./config.ts";
 import type { ErrorMapper } from "./errors.ts";
 import type { HealthCheck } from "./health.ts";

@@ -28,7 +28,7 @@ import {
   type ServerCall,
   type ServerWriter,
 } from "../../proto/transport/grpc_server.ts";
-import { Logger } from "../../proxy/log/logger.ts";
+import { Logger } from "../../proto/log/logger.ts";
 import type { ConfigSchema } from "./config.ts";
 import { toStatusError } from "./errors.ts";
 import {
@@ -42,7 +42,7 @@ import {
   loggingInterceptor,
   tracingInterceptor,
 } from "./interceptors.ts";
-import { Tracer } from "../../proxy/trace/tracer.ts";
+import { Tracer } from "../../proto/trace/tracer.ts";
 import { DEFAULT_TIMEOUT_MS, Lifecycle } from "./lifecycle.ts";
 import { pluginRegistry } from "./metrics.ts";
 import type { PluginDefinition } from "./plugin.ts";
@@ -52,7 +52,7 @@ import {
   hasMagicCookie,
   NOT_BY_HAND_MESSAGE,
   tokensEqual,
-} from "./protocol.ts";
+} from "../../proto/plugin/protocol.ts";
 import {
   type ByteReader,
   type EofWatch,
@@ -201,7 +201,7 @@ function whenAborted(signal: AbortSignal): Promise<never> {
  * @example
  * ```ts
  * import { connect, unary } from "../../proto/client.ts";
- * import { Logger } from "../../proxy/log/logger.ts";
+ * import { Logger } from "../../proto/log/logger.ts";
  * import { serve } from "./serve.ts";
  * const server = await serve({
  *   name: "demo", version: "1.0.0", interfaces: [], configSchema: {},
@@ -238,9 +238,9 @@ export async function serve<S extends ConfigSchema>(
       (ctx as ServerCallContext).abort,
       LONG_LIVED_METHODS.has(ctx.method),
     );
+    let work: Promise<unknown>;
     try {
       const instance = lifecycle.instance!;
-      let work: Promise<unknown>;
       if ((ctx as ServerCallContext).streaming) {
         const handler = instance.streams?.[ctx.method];
         if (handler === undefined) throw unimplemented(plugin.name, ctx.method);
@@ -252,10 +252,15 @@ export async function serve<S extends ConfigSchema>(
         if (handler === undefined) throw unimplemented(plugin.name, ctx.method);
         work = (async () => await handler(ctx.request, ctx))();
       }
-      return await Promise.race([work, whenAborted(ctx.signal)]);
-    } finally {
+    } catch (err) {
       lifecycle.release(entry);
+      throw err;
     }
+    // The slot is released when the handler's work has ended (a consumer
+    // stopped), not when the client got its answer: a drain waits for that.
+    const release = () => lifecycle.release(entry);
+    work.then(release, release);
+    return await Promise.race([work, whenAborted(ctx.signal)]);
   };
   const lifecycleHandlers = lifecycle.handlers();
   const lifecycleCall: Terminal = async (ctx) =>

@@ -3,11 +3,11 @@ import { Metadata, status } from "@grpc/grpc-js";
 import { collect, connect, type PrismClients, unary } from "../../proto/client.ts";
 import { SERVICE_NAMES } from "../../proto/definitions.ts";
 import { StatusError } from "../../proto/status.ts";
-import { Logger } from "../../proxy/log/logger.ts";
+import { Logger } from "../../proto/log/logger.ts";
 import { testPlugin, testState } from "./_test_plugin.ts";
 import { spawnPlugin } from "./_spawn.ts";
 import type { PluginDefinition } from "./plugin.ts";
-import { NOT_BY_HAND_MESSAGE } from "./protocol.ts";
+import { NOT_BY_HAND_MESSAGE } from "../../proto/plugin/protocol.ts";
 import { type PluginServer, runPlugin, serve, type ServeOptions } from "./serve.ts";
 
 const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;

@@ -895,7 +895,7 @@ class Call implements ServerWriter<unknown> {
  * import { GrpcServer, RAW } from "./grpc_server.ts";
  * const server = new GrpcServer();
  * server.addUnary("/demo.Echo/Say", RAW, (bytes) => bytes);
- * const { port } = await server.listen({ hostname: "127.0.0.1", port: 0 });
+ * const { port } = await server.listen({ hostname: "127.0.0.1", port: 0 }) as Deno.NetAddr;
  * console.log(port > 0); // true
  * await server.close();
  * ```

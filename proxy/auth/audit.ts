@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 
 /**
  * One refused call.
@@ -32,7 +32,7 @@ export interface Refusal {
  *
  * @example
  * ```ts
- * import { Logger } from "../log/logger.ts";
+ * import { Logger } from "../../proto/log/logger.ts";
  * import { AuditLog } from "./audit.ts";
  * const lines: string[] = [];
  * const audit = new AuditLog(new Logger({}, "info", (l) => lines.push(l)), { burst: 1, perSecond: 0 });

@@ -5,12 +5,13 @@
  * @module
  */
 import { ConfigError, type Limits, type NamespaceConfig } from "../config/config.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
+import { type PluginName, PLUGINS } from "../../plugins/registry.ts";
 import {
   type PluginCommand,
-  PluginProcess,
   PluginStartError,
-} from "../supervisor/plugin_process.ts";
+  PluginSupervisor,
+} from "../supervisor/supervisor.ts";
 import { VERSION } from "../version.ts";
 import type { Backend } from "./backend.ts";
 import { MemStoreBackend } from "./memstore.ts";
@@ -24,7 +25,7 @@ export interface BackendContext {
   clock?: () => number;
   /** Overrides how plugin processes are started (tests). */
   pluginCommand?: (
-    kind: "redis" | "kafka",
+    kind: PluginName,
     config: Record<string, unknown>,
   ) => Promise<PluginCommand>;
   /** Bound on a call forwarded to a plugin without a client deadline (tests; default 30 s). */
@@ -48,15 +49,13 @@ const PRISM_TS = new URL("../../prism.ts", import.meta.url).pathname;
  * ```
  */
 export async function pluginCommand(
-  kind: "redis" | "kafka",
+  kind: PluginName,
   config: Record<string, unknown>,
 ): Promise<PluginCommand> {
   if (Deno.build.standalone) return { cmd: Deno.execPath(), args: ["plugin", kind] };
   // The plugin's own module knows its least privilege; it is loaded only when
   // a namespace uses the plugin (its imports would slow every proxy start).
-  const permissions = kind === "redis"
-    ? (await import("../../plugins/redis/permissions.ts")).redisPluginPermissions(config)
-    : (await import("../../plugins/kafka/permissions.ts")).kafkaPluginPermissions(config);
+  const permissions = await PLUGINS[kind].permissions(config);
   return { cmd: Deno.execPath(), args: ["run", ...permissions, PRISM_TS, "plugin", kind] };
 }
 
@@ -76,46 +75,43 @@ export async function pluginCommand(
  * ```
  */
 export async function createBackend(ns: NamespaceConfig, ctx: BackendContext): Promise<Backend> {
-  switch (ns.backend) {
-    case "memstore":
-      try {
-        return await MemStoreBackend.create({
-          namespace: ns.name,
-          maxMemoryMb: ns.config.max_memory_mb as number,
-          limits: ctx.limits,
-          log: ctx.log,
-          clock: ctx.clock,
-        });
-      } catch (err) {
-        // The store refuses settings that cannot work together (a cap too
-        // small for one entry of the configured limits): a config error.
-        if (err instanceof RangeError) {
-          throw new ConfigError(`namespace "${ns.name}": ${err.message}`, `namespaces.${ns.name}`);
-        }
-        throw err;
+  if (ns.backend === "memstore") {
+    try {
+      return await MemStoreBackend.create({
+        namespace: ns.name,
+        maxMemoryMb: ns.config.max_memory_mb as number,
+        limits: ctx.limits,
+        log: ctx.log,
+        clock: ctx.clock,
+      });
+    } catch (err) {
+      // The store refuses settings that cannot work together (a cap too
+      // small for one entry of the configured limits): a config error.
+      if (err instanceof RangeError) {
+        throw new ConfigError(`namespace "${ns.name}": ${err.message}`, `namespaces.${ns.name}`);
       }
-    case "redis":
-    case "kafka": {
-      const command = await (ctx.pluginCommand ?? pluginCommand)(ns.backend, ns.config);
-      try {
-        const process = await PluginProcess.start({
-          kind: ns.backend,
-          namespace: ns.name,
-          config: ns.config,
-          version: VERSION,
-          log: ctx.log,
-          command,
-          onChange: ctx.onHealthChange,
-        });
-        return new PluginBackend(ns.backend, ns.name, process, {
-          callTimeoutMs: ctx.pluginCallTimeoutMs,
-        });
-      } catch (err) {
-        if (err instanceof PluginStartError && err.invalidConfig) {
-          throw new ConfigError(`namespace "${ns.name}": ${err.message}`, `namespaces.${ns.name}`);
-        }
-        throw err;
-      }
+      throw err;
     }
+  }
+  const command = await (ctx.pluginCommand ?? pluginCommand)(ns.backend, ns.config);
+  try {
+    const supervisor = await PluginSupervisor.start({
+      kind: ns.backend,
+      namespace: ns.name,
+      config: ns.config,
+      version: VERSION,
+      log: ctx.log,
+      command,
+      interfaces: PLUGINS[ns.backend].interfaces,
+      onChange: ctx.onHealthChange,
+    });
+    return new PluginBackend(ns.backend, ns.name, supervisor, {
+      callTimeoutMs: ctx.pluginCallTimeoutMs,
+    });
+  } catch (err) {
+    if (err instanceof PluginStartError && err.invalidConfig) {
+      throw new ConfigError(`namespace "${ns.name}": ${err.message}`, `namespaces.${ns.name}`);
+    }
+    throw err;
   }
 }

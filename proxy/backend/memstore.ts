@@ -16,7 +16,7 @@ import type { ExpireRequest__Output } from "../../proto/gen/prism/interfaces/key
 import type { ScanRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/ScanRequest.ts";
 import type { PushLeftRequest__Output } from "../../proto/gen/prism/interfaces/list/PushLeftRequest.ts";
 import type { Limits } from "../config/config.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 import { status, StatusError } from "../../proto/status.ts";
 import { MemStore, MemStoreError } from "../wasm_host/memstore.ts";
 import type { Backend, BackendHealth, StreamHandler, UnaryHandler } from "./backend.ts";

@@ -15,8 +15,8 @@
  * @module
  */
 import {
+  DATA_SERVICES,
   LONG_LIVED_METHODS,
-  SERVICE_NAMES,
   serviceDefinition,
   type ServiceName,
 } from "../../proto/definitions.ts";
@@ -26,26 +26,9 @@ import type { ServerCall, ServerWriter } from "../../proto/transport/grpc_server
 import { ObservedCall, requestIdOf } from "../trace/observed_call.ts";
 import type { HeaderField } from "../../proto/transport/hpack.ts";
 import type { BackendKind } from "../config/config.ts";
-import type { PluginProcess } from "../supervisor/plugin_process.ts";
+import type { PluginName } from "../../plugins/registry.ts";
+import type { PluginSupervisor } from "../supervisor/supervisor.ts";
 import type { Backend, BackendHealth, StreamHandler, UnaryHandler } from "./backend.ts";
-
-/** The interfaces each plugin kind serves (CONTRACT §4).
- *
- * @example
- * ```ts
- * import { PLUGIN_INTERFACES } from "./plugin.ts";
- * console.log(PLUGIN_INTERFACES.kafka.length); // 2
- * ```
- */
-export const PLUGIN_INTERFACES: Readonly<Record<"redis" | "kafka", readonly ServiceName[]>> = {
-  redis: [
-    SERVICE_NAMES.keyvalueBasic,
-    SERVICE_NAMES.keyvalueScan,
-    SERVICE_NAMES.keyvalueTtl,
-    SERVICE_NAMES.list,
-  ],
-  kafka: [SERVICE_NAMES.pubsub, SERVICE_NAMES.stream],
-};
 
 /** Bound on a forwarded call whose client set no deadline. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -59,7 +42,7 @@ const FORWARDED_HEADERS = /^prism-/;
  * @example
  * ```ts ignore
  * import { PluginBackend } from "./plugin.ts";
- * const backend = new PluginBackend("redis", "cache", pluginProcess);
+ * const backend = new PluginBackend("redis", "cache", supervisor);
  * ```
  */
 export class PluginBackend implements Backend {
@@ -69,21 +52,28 @@ export class PluginBackend implements Backend {
   readonly services: ReadonlySet<ServiceName>;
   readonly unary: Readonly<Record<string, UnaryHandler>>;
   readonly streams: Readonly<Record<string, StreamHandler>>;
-  readonly process: PluginProcess;
+  readonly process: PluginSupervisor;
   readonly #callTimeoutMs: number;
 
   /** `options.callTimeoutMs`: the bound on a call without a client deadline (default 30 s). */
+  /**
+   * Routes the data interfaces the plugin declared in Initialize (the
+   * supervisor has refused a plugin that declares fewer than its registry
+   * entry).
+   */
   constructor(
-    kind: "redis" | "kafka",
+    kind: PluginName,
     namespace: string,
-    process: PluginProcess,
+    process: PluginSupervisor,
     options: { callTimeoutMs?: number } = {},
   ) {
     this.kind = kind;
     this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.namespace = namespace;
     this.process = process;
-    this.services = new Set(PLUGIN_INTERFACES[kind]);
+    this.services = new Set(
+      DATA_SERVICES.filter((s) => process.interfaces.includes(s)),
+    );
     const unary: Record<string, UnaryHandler> = {};
     const streams: Record<string, StreamHandler> = {};
     for (const service of this.services) {

@@ -9,7 +9,9 @@
  *
  * @module
  */
+import { type PluginName, PLUGINS } from "../../plugins/registry.ts";
 import type { JwtConfig } from "../auth/jwt.ts";
+import { minMemoryMb } from "../wasm_host/memstore.ts";
 
 /** The backends a namespace may name.
  *
@@ -19,7 +21,10 @@ import type { JwtConfig } from "../auth/jwt.ts";
  * console.log(BACKENDS.includes("memstore")); // true
  * ```
  */
-export const BACKENDS = ["memstore", "redis", "kafka"] as const;
+export const BACKENDS: readonly BackendKind[] = [
+  "memstore",
+  ...Object.keys(PLUGINS) as PluginName[],
+];
 
 /** One of {@linkcode BACKENDS}.
  *
@@ -30,7 +35,7 @@ export const BACKENDS = ["memstore", "redis", "kafka"] as const;
  * console.log(kind);
  * ```
  */
-export type BackendKind = typeof BACKENDS[number];
+export type BackendKind = "memstore" | PluginName;
 
 /** The type of one backend setting. */
 type SettingType = "string" | "positive integer" | "non-empty string list" | "boolean";
@@ -500,15 +505,22 @@ export function validateConfig(raw: unknown, where: Where): ProxyConfig {
           `unknown backend "${backend}" (expected ${BACKENDS.join(", ")})`,
         );
       }
-      return {
-        name,
-        backend: backend as BackendKind,
-        config: v.backendConfig(
-          ns.config ?? {},
-          ["namespaces", i, "config"],
-          backend as BackendKind,
-        ),
-      };
+      const nsConfig = v.backendConfig(
+        ns.config ?? {},
+        ["namespaces", i, "config"],
+        backend as BackendKind,
+      );
+      if (backend === "memstore") {
+        const { max_key_bytes, max_value_bytes } = config.limits;
+        const least = minMemoryMb(max_key_bytes, max_value_bytes);
+        if ((nsConfig.max_memory_mb as number) < least) {
+          v.fail(
+            ["namespaces", i, "config", "max_memory_mb"],
+            `${nsConfig.max_memory_mb} is too small for one entry at the limits (max_key_bytes ${max_key_bytes}, max_value_bytes ${max_value_bytes}): at least ${least} is needed`,
+          );
+        }
+      }
+      return { name, backend: backend as BackendKind, config: nsConfig };
     });
   }
   return config;

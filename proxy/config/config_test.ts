@@ -149,6 +149,15 @@ Deno.test("loadConfigFile: reads a file and names it in errors", async () => {
       loadConfigFile(`${dir}/missing.yaml`),
       (e: Error) => e instanceof ConfigError && e.message.includes("cannot read config file"),
     );
+    for (const text of ["", "\n\n", "# only a comment\n"]) {
+      const empty = `${dir}/empty.yaml`;
+      await Deno.writeTextFile(empty, text);
+      await assert.rejects(
+        loadConfigFile(empty),
+        (e: Error) =>
+          e instanceof ConfigError && e.message.startsWith(`${empty}: the config file is empty`),
+      );
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -173,7 +182,7 @@ Deno.test("parseConfigChecked: plugin config blocks are checked by the plugin's 
   );
   await bad(
     'namespaces:\n  - name: cache\n    backend: redis\n    config:\n      urll: "redis://x"\n',
-    /^prism\.yaml:5: namespaces\[0\]\.config\.urll: Cannot configure redis as .urll. is not a setting/,
+    /^prism\.yaml:5: namespaces\[0\]\.config\.urll: Cannot configure redis: 'urll' is not a setting; did you mean 'url'\?/,
   );
   await bad(
     "namespaces:\n  - name: cache\n    backend: redis\n    config: []\n",

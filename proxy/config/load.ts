@@ -5,6 +5,7 @@
  * @module
  */
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { pluginNamed } from "../../plugins/registry.ts";
 import { ConfigError, type ProxyConfig, validateConfig, type Where } from "./config.ts";
 
 /**
@@ -62,18 +63,10 @@ function parseYaml(text: string, file: string): { raw: unknown; where: Where } {
  */
 async function checkPluginConfigs(config: ProxyConfig, where: Where): Promise<void> {
   for (const [i, ns] of config.namespaces.entries()) {
-    if (ns.backend !== "redis" && ns.backend !== "kafka") continue;
-    const [{ loadConfig, PluginConfigError }, schema] = await Promise.all([
-      import("../../plugins/sdk/config.ts"),
-      ns.backend === "redis"
-        ? import("../../plugins/redis/config.ts").then((m) => m.REDIS_SCHEMA)
-        : import("../../plugins/kafka/config.ts").then((m) => m.KAFKA_SCHEMA),
-    ]);
-    try {
-      // Environment overrides belong to the plugin process, not to this check.
-      loadConfig(ns.backend, schema, ns.config, { namespace: ns.name, env: () => undefined });
-    } catch (err) {
-      if (!(err instanceof PluginConfigError)) throw err;
+    const plugin = pluginNamed(ns.backend);
+    if (plugin === undefined) continue;
+    const err = await plugin.checkConfig(ns.name, ns.config);
+    if (err !== undefined) {
       const path = ["namespaces", i, "config", ...(err.field in ns.config ? [err.field] : [])];
       throw new ConfigError(
         `${where(path)}namespaces[${i}].config${err.field ? `.${err.field}` : ""}: ${err.message}`,
@@ -118,6 +111,14 @@ export async function loadConfigFile(path: string): Promise<ProxyConfig> {
     text = await Deno.readTextFile(path);
   } catch (err) {
     throw new ConfigError(`${path}: cannot read config file: ${(err as Error).message}`, "");
+  }
+  // A file with nothing in it is a mistake (a wrong path, a failed write), not
+  // a wish for the defaults: those are what running without --config gives.
+  if (parseDocument(text).contents === null) {
+    throw new ConfigError(
+      `${path}: the config file is empty (run without --config for the embedded default, or list namespaces)`,
+      "",
+    );
   }
   return await parseConfigChecked(text, path);
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { statusName } from "../../proto/status.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 
 /** One call as the access log writes it.
  *
@@ -40,7 +40,7 @@ export interface AccessEntry {
  * @example
  * ```ts
  * import { AccessLog } from "./access.ts";
- * import { Logger } from "./logger.ts";
+ * import { Logger } from "../../proto/log/logger.ts";
  * const lines: string[] = [];
  * const access = new AccessLog(new Logger({}, "info", (l) => lines.push(l)), 1);
  * access.write({ requestId: "r1", namespace: "default", method: "Get", code: 5,

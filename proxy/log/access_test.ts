@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AccessLog } from "./access.ts";
-import { Logger } from "./logger.ts";
+import { Logger } from "../../proto/log/logger.ts";
 
 const entry = {
   requestId: "r1",

@@ -13,7 +13,7 @@
  */
 import client from "prom-client";
 import { statusName } from "../../proto/status.ts";
-import { collectProcessMetrics, type EventLoopLag } from "./process.ts";
+import { collectProcessMetrics, type EventLoopLag } from "../../proto/metrics/process.ts";
 
 /** Upper bounds (seconds) of the call duration histogram's buckets: 100 µs to 10 s.
  *

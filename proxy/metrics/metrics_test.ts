@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import client from "prom-client";
 import { type NamespaceSample, type PluginMetrics, ProxyMetrics } from "./metrics.ts";
-import { collectProcessMetrics } from "./process.ts";
+import { collectProcessMetrics } from "../../proto/metrics/process.ts";
 
 const GET = "/prism.interfaces.keyvalue.KeyValueBasicInterface/Get";
 const SUBSCRIBE = "/prism.interfaces.pubsub.PubSubBasicInterface/Subscribe";

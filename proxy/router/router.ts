@@ -21,8 +21,9 @@ import {
 } from "../../proto/transport/grpc_server.ts";
 import type { Backend } from "../backend/backend.ts";
 import type { Limits } from "../config/config.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../../proto/log/logger.ts";
 import { status, StatusError, statusName } from "../../proto/status.ts";
+import { type DrainResult, InFlight } from "../../proto/transport/inflight.ts";
 import { type Validator, validatorFor } from "./_validate.ts";
 import type { JwtVerifier, Principal } from "../auth/jwt.ts";
 import type { AuditLog } from "../auth/audit.ts";
@@ -30,8 +31,8 @@ import { authorize } from "../auth/scopes.ts";
 import { readField1String } from "../../proto/wire.ts";
 import type { CallStats, ProxyMetrics } from "../metrics/metrics.ts";
 import { ObservedCall, requestIdOf } from "../trace/observed_call.ts";
-import type { Tracer } from "../trace/tracer.ts";
-import { parseTraceparent } from "../trace/traceparent.ts";
+import type { Tracer } from "../../proto/trace/tracer.ts";
+import { parseTraceparent } from "../../proto/trace/traceparent.ts";
 
 /** Short interface names used in UNIMPLEMENTED messages. */
 const SHORT_NAMES: Record<string, string> = {
@@ -42,12 +43,6 @@ const SHORT_NAMES: Record<string, string> = {
   "prism.interfaces.pubsub.PubSubBasicInterface": "pubsub",
   "prism.interfaces.stream.StreamBasicInterface": "stream",
 };
-
-/** A call in flight: a drain ends it (a subscription at once, others after the bound). */
-interface Pending {
-  call: ServerCall;
-  longLived: boolean;
-}
 
 /** A writer that encodes a decoded backend's messages onto a byte stream. */
 class EncodingWriter implements ServerWriter<unknown> {
@@ -116,14 +111,13 @@ export class Router {
   readonly #backends: Map<string, Backend>;
   readonly #limits: Limits;
   readonly #log: Logger;
-  readonly #pending = new Set<Pending>();
+  readonly #calls = new InFlight();
   readonly #auth: { verifier: JwtVerifier; audit: AuditLog } | undefined;
   readonly #metrics: ProxyMetrics | undefined;
   readonly #tracer: Tracer | undefined;
   /** Whether each call gets an {@linkcode ObservedCall} (tracing or the access log is on). */
   readonly #observe: boolean;
   #draining = false;
-  #idle: (() => void) | undefined;
 
   /**
    * `options.auth`, when set: every data call must carry a bearer token
@@ -156,7 +150,7 @@ export class Router {
 
   /** Number of calls in flight (asynchronous unary calls and open streams). */
   get inFlight(): number {
-    return this.#pending.size;
+    return this.#calls.size;
   }
 
   /** Whether the router refuses new calls because it is draining. */
@@ -185,51 +179,24 @@ export class Router {
    * for its backend too (a plugin's upstream call is reset). Resolves with
    * how many completed and how many were cut off.
    */
-  async drain(timeoutMs: number): Promise<{ drained: number; aborted: number }> {
+  drain(timeoutMs: number): Promise<DrainResult> {
     this.#draining = true;
-    const before = this.#pending.size;
-    // Subscriptions never finish by themselves: end them now, so that the
-    // bounded wait is spent on calls that do finish.
-    for (const p of [...this.#pending]) {
-      if (!p.longLived) continue;
-      p.call.abort(
+    return this.#calls.drain(timeoutMs, {
+      longLived: () =>
         new StatusError(
           status.UNAVAILABLE,
           "the proxy is shutting down; subscribe again elsewhere",
         ),
-      );
-      this.#settle(p);
-    }
-    if (this.#pending.size > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => this.#idle = resolve),
-        new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
-      ]);
-      clearTimeout(timer);
-      this.#idle = undefined;
-    }
-    const aborted = this.#pending.size;
-    for (const p of [...this.#pending]) {
-      p.call.abort(
+      timedOut: () =>
         new StatusError(status.UNAVAILABLE, "the proxy is shutting down; retry elsewhere"),
-      );
-    }
-    this.#pending.clear();
-    return { drained: before - aborted, aborted };
+    });
   }
 
-  #settle(p: Pending): void {
-    this.#pending.delete(p);
-    if (this.#pending.size === 0) this.#idle?.();
-  }
-
-  /** Tracks a call until `work` settles; returns `work`. */
+  /** Tracks a call until `work` settles (a stream: until its upstream has ended); returns `work`. */
   #track<T>(call: ServerCall, work: Promise<T>, longLived = false): Promise<T> {
-    const p: Pending = { call, longLived };
-    this.#pending.add(p);
-    const settle = () => this.#settle(p);
-    work.then(settle, settle);
+    const entry = this.#calls.admit((err) => call.abort(err), longLived);
+    const release = () => this.#calls.release(entry);
+    work.then(release, release);
     return work;
   }
 

@@ -8,7 +8,7 @@ import { GrpcServer } from "../../proto/transport/grpc_server.ts";
 import { collect, connect, unary } from "../../proto/client.ts";
 import { SERVICE_NAMES } from "../../proto/definitions.ts";
 import type { Backend, StreamHandler, UnaryHandler } from "../backend/backend.ts";
-import { Logger } from "../log/logger.ts";
+import { Logger } from "../../proto/log/logger.ts";
 import { Router } from "./router.ts";
 import { StatusError } from "../../proto/status.ts";
 

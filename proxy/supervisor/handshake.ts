@@ -7,7 +7,7 @@
  * @module
  */
 
-import { APP_PROTOCOL_VERSION, CORE_PROTOCOL_VERSION } from "../../plugins/sdk/protocol.ts";
+import { APP_PROTOCOL_VERSION, CORE_PROTOCOL_VERSION } from "../../proto/plugin/protocol.ts";
 
 // The constants of the protocol are defined once, by the plugin SDK.
 export {
@@ -15,7 +15,7 @@ export {
   CORE_PROTOCOL_VERSION,
   MAGIC_COOKIE_KEY,
   MAGIC_COOKIE_VALUE,
-} from "../../plugins/sdk/protocol.ts";
+} from "../../proto/plugin/protocol.ts";
 
 /** A parsed handshake.
  *

@@ -6,8 +6,8 @@
  * @module
  */
 import type { CallStats } from "../metrics/metrics.ts";
-import type { ActiveSpan } from "./tracer.ts";
-import { formatTraceparent } from "./traceparent.ts";
+import type { ActiveSpan } from "../../proto/trace/tracer.ts";
+import { formatTraceparent } from "../../proto/trace/traceparent.ts";
 
 /** The longest client-chosen request id kept as it is (longer ones are replaced). */
 const MAX_REQUEST_ID = 128;

@@ -173,6 +173,20 @@ const MAX_MEMORY_MB = 2048;
 const FIXED_OVERHEAD = 128 * 1024;
 /** Per-entry overhead in the module: record header and allocator block header. */
 const ENTRY_OVERHEAD = 64;
+/**
+ * The smallest `max_memory_mb` that holds one entry of the largest key and
+ * value the limits allow.
+ *
+ * @example
+ * ```ts
+ * import { minMemoryMb } from "./memstore.ts";
+ * console.log(minMemoryMb(4096, 1048576)); // 2
+ * ```
+ */
+export function minMemoryMb(maxKeyBytes: number, maxValueBytes: number): number {
+  return Math.ceil((FIXED_OVERHEAD + 2 * maxKeyBytes + maxValueBytes + ENTRY_OVERHEAD) / MIB);
+}
+
 /** Minimum time between two consistency checks after traps. */
 const CHECK_INTERVAL_MS = 60_000;
 

@@ -7,9 +7,9 @@
  * @module
  */
 import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
-import { Logger } from "../../proxy/log/logger.ts";
+import { Logger } from "../../proto/log/logger.ts";
 import { pluginCommand } from "../../proxy/backend/factory.ts";
-import { PluginProcess } from "../../proxy/supervisor/plugin_process.ts";
+import { PluginSupervisor } from "../../proxy/supervisor/supervisor.ts";
 import { VERSION } from "../../proxy/version.ts";
 import { runH2load } from "./h2load.ts";
 import { cpuMicros } from "./server.ts";
@@ -83,7 +83,7 @@ export async function pluginStartToHealthy(
   const config = { url: redisUrl, key_prefix: "bench-start:" };
   for (let i = 0; i < runs + 1; i++) {
     const t0 = performance.now();
-    const p = await PluginProcess.start({
+    const p = await PluginSupervisor.start({
       kind: "redis",
       namespace: "bench-start",
       config,

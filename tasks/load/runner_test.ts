@@ -116,7 +116,7 @@ Deno.test("runner: aborting stops the run early with what it measured", GRPC_TES
           "--op",
           "get",
           "--duration",
-          "30s",
+          "300s",
           "--warmup",
           "0s",
           "--concurrency",
@@ -134,7 +134,8 @@ Deno.test("runner: aborting stops the run early with what it measured", GRPC_TES
           onProgress: (p) => p.requests > 0 && abort.abort(),
         });
         const took = performance.now() - t0;
-        assert.ok(took < 5000, `workers ${workers} ${mode.join(" ")}: took ${took} ms`);
+        // Far shorter than the 300 s asked for, with room for a loaded machine.
+        assert.ok(took < 30_000, `workers ${workers} ${mode.join(" ")}: took ${took} ms`);
         assert.equal(r.stopped, true);
         assert.ok(r.stats.requests > 10, `${r.stats.requests}`);
       }

@@ -13,7 +13,7 @@
  * handlers called in-process without gRPC (what auto-pipelining changes).
  *
  * ```sh
- * deno run -A plugins/redis/bench_autopipelining.ts [--seconds 3] [--rounds 3] [--concurrency 64]
+ * deno run -A tasks/bench/redis_autopipelining.ts [--seconds 3] [--rounds 3] [--concurrency 64]
  * ```
  *
  * @module
@@ -21,16 +21,16 @@
 import { parseArgs } from "node:util";
 import { connect, type PrismClients, unary } from "../../proto/client.ts";
 import { startRedis } from "../../tests/_redis.ts";
-import { spawnPlugin } from "../sdk/_spawn.ts";
-import { redisPluginPermissions } from "./permissions.ts";
+import { spawnPlugin } from "../../plugins/sdk/_spawn.ts";
+import { redisPluginPermissions } from "../../plugins/redis/permissions.ts";
 import { SERVICE_NAMES } from "../../proto/definitions.ts";
-import { runH2load } from "../../tasks/bench/h2load.ts";
-import { findExecutable } from "../../tasks/tools.ts";
-import { Logger } from "../../proxy/log/logger.ts";
-import { loadConfig } from "../sdk/config.ts";
-import type { CallContext } from "../sdk/interceptors.ts";
-import { RedisBackend } from "./backend.ts";
-import { REDIS_SCHEMA } from "./config.ts";
+import { runH2load } from "./h2load.ts";
+import { findExecutable } from "../tools.ts";
+import { Logger } from "../../proto/log/logger.ts";
+import { loadConfig } from "../../plugins/sdk/config.ts";
+import type { CallContext } from "../../plugins/sdk/interceptors.ts";
+import { RedisBackend } from "../../plugins/redis/backend.ts";
+import { REDIS_SCHEMA } from "../../plugins/redis/config.ts";
 
 /**
  * The backend path alone (no gRPC): `concurrency` loops calling the Get/Set

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { formatTraceparent, parseTraceparent } from "./traceparent.ts";
 import { otlpTracesUrl } from "./tracer.ts";
-import { requestIdOf } from "./observed_call.ts";
+import { requestIdOf } from "../../proxy/trace/observed_call.ts";
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736";
 const S = "00f067aa0ba902b7";
