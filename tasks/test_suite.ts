@@ -114,6 +114,21 @@ async function runTests(args: string[], env: Record<string, string>) {
   return { code, passed, failed };
 }
 
+/** The modules whose JSDoc examples run: every non-test module outside `proto/gen/` and `tests/`. */
+async function documentedModules(): Promise<string[]> {
+  const out = ["prism.ts"];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(`${ROOT}${dir}`)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) {
+        if (path !== "proto/gen" && e.name !== "node_modules") await walk(path);
+      } else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) out.push(path);
+    }
+  };
+  for (const dir of ["proxy", "plugins", "proto", "tasks"]) await walk(dir);
+  return out.sort();
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -135,6 +150,11 @@ async function main(): Promise<number> {
   if (await step("format", ["fmt", "--check"]) !== 0) return 1;
   if (await step("lint", ["lint"]) !== 0) return 1;
   if (await step("type check", ["check", ...TYPE_CHECKED]) !== 0) return 1;
+  // Every `@example` is type-checked and run (those marked `ignore` need a
+  // live backend or a process of their own).
+  if (await step("doc examples", ["test", "-A", "--doc", ...await documentedModules()]) !== 0) {
+    return 1;
+  }
 
   await Deno.remove(`${ROOT}coverage`, { recursive: true }).catch(() => {});
   // DENO_COVERAGE_DIR makes every Deno subprocess the tests start (the proxy
@@ -193,4 +213,4 @@ async function main(): Promise<number> {
   return results.every((r) => r.pass) ? 0 : 1;
 }
 
-Deno.exit(await main());
+if (import.meta.main) Deno.exit(await main());

@@ -58,6 +58,3 @@ export async function startTestProxy(
     },
   };
 }
-
-/** Deno.test options for tests that use gRPC (grpc-js keeps timers and sockets). */
-export const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;

@@ -11,7 +11,7 @@ import { unary } from "../proto/client.ts";
 import { findExecutable, goBinDirs } from "../tasks/tools.ts";
 import { DURATION_BUCKETS } from "../proxy/metrics/metrics.ts";
 import { assert, assertStatus, bytes, sleep } from "./_assert.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 import { startRedis } from "./_redis.ts";
 
 /** The exposition's samples, by `name{label="value",...}` with labels sorted. */
@@ -45,7 +45,6 @@ const promtool = await findExecutable("promtool", goBinDirs());
 
 Deno.test({
   name: "admin: /metrics counts calls exactly by namespace, method and code; promtool accepts it",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const h = await startTestProxy(
@@ -171,7 +170,6 @@ namespaces:
 
 Deno.test({
   name: "admin: /readyz follows a real redis-server going down and back; /healthz; /status",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const h = await startTestProxy(
@@ -242,7 +240,6 @@ Deno.test({
 
 Deno.test({
   name: 'admin: an address already in use fails the start naming it; "" turns the listener off',
-  ...GRPC_TEST,
 }, async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {

@@ -6,6 +6,9 @@
  */
 import { assert } from "./_assert.ts";
 import { runPrism } from "./_process.ts";
+import { startTestProxy } from "./_harness.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
 
 Deno.test("prism: usage, version and unknown commands", async () => {
   const none = await runPrism([]);
@@ -103,5 +106,50 @@ Deno.test("prism proxy: a port in use is a runtime failure (exit 1)", async () =
     }
   } finally {
     listener.close();
+  }
+});
+
+Deno.test({
+  name: "deno task load: relative paths mean the caller's directory, not the repository",
+}, async () => {
+  const t = await startTestProxy("namespaces: [{ name: default, backend: memstore }]\n");
+  const dir = await Deno.makeTempDir();
+  try {
+    // As from a fresh shell in `dir` (this suite itself runs under `deno task`).
+    const env = Deno.env.toObject();
+    delete env.INIT_CWD;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "task",
+        "--config",
+        `${ROOT}deno.json`,
+        "load",
+        "--target",
+        t.address,
+        "--op",
+        "get",
+        "--requests",
+        "20",
+        "--warmup",
+        "0s",
+        "--no-seed",
+        "--format",
+        "json",
+        "--out",
+        "report.json",
+      ],
+      cwd: dir,
+      clearEnv: true,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/report.json`)).requests, 20);
+    await assert.rejects(Deno.stat(`${ROOT}report.json`), Deno.errors.NotFound);
+  } finally {
+    await t.stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });

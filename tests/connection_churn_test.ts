@@ -10,7 +10,6 @@
 import { connect, unary } from "../proto/client.ts";
 import { findExecutable } from "../tasks/tools.ts";
 import { assert } from "./_assert.ts";
-import { GRPC_TEST } from "./_harness.ts";
 import { spawnPrism } from "./_process.ts";
 
 const h2load = await findExecutable("h2load");
@@ -30,7 +29,6 @@ Deno.test({
     ? "connection churn: clients closing busy connections do not crash the proxy"
     : "connection churn: SKIPPED — h2load not found (deno task test installs nghttp2-client as root)",
   ignore: h2load === undefined,
-  ...GRPC_TEST,
 }, async () => {
   const p = spawnPrism(["proxy", "--listen", "127.0.0.1:0"]);
   const body = await Deno.makeTempFile({ suffix: ".bin" });

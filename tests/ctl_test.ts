@@ -11,7 +11,7 @@ import { SignJWT } from "jose";
 import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
 import { GrpcClient } from "../proto/transport/grpc_client.ts";
 import { assert, sleep } from "./_assert.ts";
-import { GRPC_TEST, startTestProxy, type TestProxy } from "./_harness.ts";
+import { startTestProxy, type TestProxy } from "./_harness.ts";
 import { type KafkaBroker, startKafka } from "./_kafka.ts";
 import { type PrismProcess, runPrism, spawnPrism } from "./_process.ts";
 import { startRedis, type TestRedis } from "./_redis.ts";
@@ -97,7 +97,6 @@ async function setRaw(h: TestProxy, namespace: string, key: string, value: Uint8
 
 Deno.test({
   name: "ctl: every command against memstore, redis and kafka namespaces",
-  ...GRPC_TEST,
 }, async (t) => {
   let redis: TestRedis | undefined;
   let kafka: KafkaBroker | undefined;
@@ -500,7 +499,7 @@ namespaces:
   }
 });
 
-Deno.test({ name: "ctl: --token-env against a proxy with JWT auth", ...GRPC_TEST }, async () => {
+Deno.test({ name: "ctl: --token-env against a proxy with JWT auth" }, async () => {
   const secret = "a development secret of at least 32 bytes, for ctl";
   Deno.env.set("PRISM_CTL_E2E_JWT_SECRET", secret);
   const h = await startTestProxy(

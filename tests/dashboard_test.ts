@@ -6,7 +6,7 @@
  * @module
  */
 import { assert } from "./_assert.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 import { startRedis } from "./_redis.ts";
 
 const DASHBOARD = new URL("../proxy/metrics/grafana/prism.json", import.meta.url);
@@ -29,7 +29,6 @@ function expressions(dashboard: Record<string, unknown>): string[] {
 
 Deno.test({
   name: "dashboard: every series the Grafana dashboard queries is one the proxy exports",
-  ...GRPC_TEST,
 }, async () => {
   const dashboard = JSON.parse(await Deno.readTextFile(DASHBOARD));
   const exprs = expressions(dashboard);

@@ -8,7 +8,7 @@
 import { Metadata, status } from "@grpc/grpc-js";
 import { collect, unary } from "../proto/client.ts";
 import { assert, assertBytes, assertStatus, bytes } from "./_assert.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 
 const CONFIG = `
 limits: { max_key_bytes: 64, max_value_bytes: 1024 }
@@ -20,7 +20,7 @@ namespaces:
     config: { max_memory_mb: 2 }
 `;
 
-Deno.test({ name: "errors: status codes for bad input", ...GRPC_TEST }, async (t) => {
+Deno.test({ name: "errors: status codes for bad input" }, async (t) => {
   const h = await startTestProxy(CONFIG);
   const { keyvalue: kv, scan, ttl, list, pubsub, stream } = h.clients;
   try {
@@ -240,7 +240,7 @@ Deno.test({ name: "errors: status codes for bad input", ...GRPC_TEST }, async (t
   }
 });
 
-Deno.test({ name: "errors: draining proxy answers UNAVAILABLE", ...GRPC_TEST }, async () => {
+Deno.test({ name: "errors: draining proxy answers UNAVAILABLE" }, async () => {
   const h = await startTestProxy(CONFIG);
   try {
     await unary(h.clients.keyvalue, "Set", { key: "k", value: bytes("v") });

@@ -9,7 +9,7 @@ import { findExecutable, goBinDirs } from "../tasks/tools.ts";
 import { parseConfig } from "../proxy/config/load.ts";
 import { Logger } from "../proto/log/logger.ts";
 import { Proxy } from "../proxy/server.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 import { startRedis } from "./_redis.ts";
 import { makeCertificates } from "./_tls.ts";
 
@@ -39,7 +39,6 @@ const h2specPath = await findExecutable("h2spec", goBinDirs());
 Deno.test({
   name: "h2spec: every test passes against the proxy (h2c and TLS) and a plugin",
   ignore: h2specPath === undefined,
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const h = await startTestProxy(

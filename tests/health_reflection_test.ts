@@ -8,7 +8,7 @@
 import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
 import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
 import { assert } from "./_assert.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 import { findGrpcurl } from "../tasks/tools.ts";
 
 type Check = (
@@ -16,7 +16,7 @@ type Check = (
   cb: (err: ServiceError | null, res: { status: string }) => void,
 ) => void;
 
-Deno.test({ name: "health: overall and per namespace", ...GRPC_TEST }, async () => {
+Deno.test({ name: "health: overall and per namespace" }, async () => {
   const h = await startTestProxy(
     "namespaces: [{ name: default, backend: memstore }, { name: other, backend: memstore }]",
   );
@@ -51,7 +51,6 @@ Deno.test({
     ? "reflection: grpcurl lists, describes and calls services without .proto files"
     : "reflection: SKIPPED — grpcurl not found (deno task test installs it where Go is available)",
   ignore: grpcurl === undefined,
-  ...GRPC_TEST,
 }, async () => {
   const h = await startTestProxy("namespaces: [{ name: default, backend: memstore }]");
   const run = async (...args: string[]) => {

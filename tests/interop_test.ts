@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
 import { ensurePythonPackage } from "../tasks/ensure_tools.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 
 const available = await ensurePythonPackage("grpc").catch(() => false);
 
@@ -50,7 +50,6 @@ Deno.test({
     ? "interop: Python grpcio calls the proxy (unary, streams, errors, metadata, deadlines, health)"
     : "interop: SKIPPED — Python's grpcio is not available (pip install grpcio)",
   ignore: !available,
-  ...GRPC_TEST,
 }, async () => {
   const h = await startTestProxy("namespaces: [{ name: default, backend: memstore }]");
   const kv = serviceDefinition(SERVICE_NAMES.keyvalueBasic);

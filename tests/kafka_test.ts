@@ -8,7 +8,7 @@
 import { status } from "@grpc/grpc-js";
 import { unary } from "../proto/client.ts";
 import { assert, assertStatus, bytes, sleep } from "./_assert.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 import { type KafkaBroker, startKafka } from "./_kafka.ts";
 import { subscribe } from "./_subscriber.ts";
 import { spawnPrism } from "./_process.ts";
@@ -50,7 +50,7 @@ namespaces:
     config: { brokers: ["${b.brokers}"]${extra} }
 `;
 
-Deno.test({ name: "kafka: messages cross between Prism and kcat", ...GRPC_TEST }, async () => {
+Deno.test({ name: "kafka: messages cross between Prism and kcat" }, async () => {
   const b = await kafka();
   const h = await startTestProxy(config(b));
   const c = h.clients;
@@ -129,7 +129,6 @@ Deno.test({ name: "kafka: messages cross between Prism and kcat", ...GRPC_TEST }
 Deno.test({
   name:
     "kafka: SIGTERM ends open subscriptions with UNAVAILABLE at once instead of waiting for them",
-  ...GRPC_TEST,
 }, async () => {
   const b = await kafka();
   const file = await Deno.makeTempFile({ suffix: ".yaml" });
@@ -161,7 +160,6 @@ Deno.test({
 
 Deno.test({
   name: "kafka: a proxy drain cancels the plugin's consumer of an open subscription within 1 s",
-  ...GRPC_TEST,
 }, async () => {
   const b = await kafka();
   const h = await startTestProxy(config(b));
@@ -211,7 +209,6 @@ Deno.test({
 
 Deno.test({
   name: "kafka: a slow subscriber pauses its consumer, and resumes with nothing lost",
-  ...GRPC_TEST,
 }, async () => {
   const b = await kafka();
   const h = await startTestProxy(config(b));
@@ -279,7 +276,6 @@ Deno.test({
 Deno.test({
   name:
     "kafka: 10,000 acknowledged publishes reach a connected subscriber exactly once, across a broker restart",
-  ...GRPC_TEST,
 }, async () => {
   const b = await kafka();
   const publishTimeoutMs = 3000;

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { runLoadCaptured, runLoadJson } from "../tasks/load/_testing.ts";
 import { runPrism } from "./_process.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 
 const MEMSTORE = "namespaces: [{ name: default, backend: memstore }]\n";
 const T = ["--target", "127.0.0.1:8980"];
@@ -162,7 +162,7 @@ Deno.test("prism load: a target that accepts but never speaks HTTP/2 fails withi
   }
 });
 
-Deno.test("prism load: the error rate decides the exit code", GRPC_TEST, async () => {
+Deno.test("prism load: the error rate decides the exit code", async () => {
   const t = await startTestProxy(MEMSTORE);
   try {
     const args = [
@@ -207,7 +207,6 @@ Deno.test("prism load: the error rate decides the exit code", GRPC_TEST, async (
 
 Deno.test(
   "prism load: progress on stderr (in place on a TTY), summary on stdout, --out",
-  GRPC_TEST,
   async () => {
     const t = await startTestProxy(MEMSTORE);
     const dir = await Deno.makeTempDir({ prefix: "prism-load-" });

@@ -41,7 +41,7 @@ import { ensureGoTool } from "../tasks/ensure_tools.ts";
 import { findExecutable, goBinDirs } from "../tasks/tools.ts";
 import { ghzBinary } from "../tasks/bench/ghz.ts";
 import { runPrism } from "./_process.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 
 const CONCURRENCY = 16;
 const SECONDS = 2;
@@ -189,7 +189,6 @@ Deno.test({
   name:
     "prism load agrees with ghz (fixed rate: throughput within 15%, p50 within 25%; closed loop ≥ 85% of ghz)",
   ignore: !available,
-  ...GRPC_TEST,
   fn: async () => {
     const ghz = (await findExecutable("ghz", goBinDirs()))!;
     const dir = await Deno.makeTempDir({ prefix: "prism-ghz-" });

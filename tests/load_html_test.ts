@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { ensureDebianTool } from "../tasks/ensure_tools.ts";
 import { findExecutable } from "../tasks/tools.ts";
 import { runLoadCaptured } from "../tasks/load/_testing.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 
 const CHROMIUM_FLAGS = [
   "--headless",
@@ -55,7 +55,6 @@ if (!available) {
 Deno.test({
   name: "prism load: the HTML report renders in headless Chromium with its charts",
   ignore: !available,
-  ...GRPC_TEST,
   fn: async () => {
     const t = await startTestProxy("namespaces: [{ name: default, backend: memstore }]\n");
     const dir = await Deno.makeTempDir({ prefix: "prism-load-html-" });

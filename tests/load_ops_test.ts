@@ -13,7 +13,7 @@ import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
 import { unary } from "../proto/client.ts";
 import { OP_NAMES } from "../tasks/load/ops.ts";
 import { runLoadJson } from "../tasks/load/_testing.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 
 const MEMSTORE = "namespaces: [{ name: default, backend: memstore }]\n";
 const PUBSUB_STREAM_OPS = ["publish", "append", "read"];
@@ -57,7 +57,6 @@ async function startStreamServer(): Promise<
 
 Deno.test(
   "prism load: every keyvalue and list op against the proxy (memstore)",
-  GRPC_TEST,
   async () => {
     const t = await startTestProxy(MEMSTORE);
     try {
@@ -91,7 +90,7 @@ Deno.test(
   },
 );
 
-Deno.test("prism load: pub/sub and stream ops", GRPC_TEST, async () => {
+Deno.test("prism load: pub/sub and stream ops", async () => {
   const s = await startStreamServer();
   const t = await startTestProxy(MEMSTORE);
   try {
@@ -140,7 +139,6 @@ Deno.test("prism load: pub/sub and stream ops", GRPC_TEST, async () => {
 
 Deno.test(
   "prism load: a mix reports each op, in proportion, and the §6 JSON fields",
-  GRPC_TEST,
   async () => {
     const t = await startTestProxy(MEMSTORE);
     try {
@@ -195,7 +193,7 @@ Deno.test(
   },
 );
 
-Deno.test("prism load: profiles, main-thread generation and text output", GRPC_TEST, async () => {
+Deno.test("prism load: profiles, main-thread generation and text output", async () => {
   const t = await startTestProxy(MEMSTORE);
   try {
     for (const profile of ["ramp", "spike"]) {

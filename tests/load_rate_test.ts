@@ -11,9 +11,9 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
 import { EMPTY_HANDLERS } from "../tasks/bench/empty_server.ts";
 import { runLoadJson } from "../tasks/load/_testing.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 
-Deno.test("prism load: --rps 1000 achieves 1,000 calls/s within 2%", GRPC_TEST, async () => {
+Deno.test("prism load: --rps 1000 achieves 1,000 calls/s within 2%", async () => {
   const t = await startTestProxy("namespaces: [{ name: default, backend: memstore }]\n");
   try {
     const { code, report, stderr } = await runLoadJson([
@@ -75,7 +75,6 @@ async function startStallingServer(atCall: number, stallMs: number) {
 
 Deno.test(
   "prism load: a 200 ms stall shows in p99 with --rps (no coordinated omission)",
-  GRPC_TEST,
   async () => {
     // 500 warm-up calls, then the stall 300 ms into a 1 s measured run at
     // 1,000 calls/s: the ~200 calls due during the stall wait up to 200 ms,

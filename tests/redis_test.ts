@@ -11,7 +11,7 @@ import { credentials, makeGenericClientConstructor, status } from "@grpc/grpc-js
 import { collect, connect, unary } from "../proto/client.ts";
 import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
 import { assert, assertBytes, assertStatus, bytes, sleep } from "./_assert.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 import { spawnPrism } from "./_process.ts";
 import { startRedis } from "./_redis.ts";
 
@@ -43,7 +43,6 @@ async function eventually(fn: () => Promise<unknown>, ms: number, what: string):
 
 Deno.test({
   name: "redis: data crosses between Prism and redis-cli; namespaces are isolated",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const h = await startTestProxy(`
@@ -94,7 +93,6 @@ namespaces:
 
 Deno.test({
   name: "redis: Redis killed → UNAVAILABLE within the deadline, NOT_SERVING; back → serving",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const h = await startTestProxy(
@@ -155,7 +153,6 @@ Deno.test({
 Deno.test({
   name:
     "redis: a frozen plugin (SIGSTOP): DEADLINE_EXCEEDED at the client's deadline, UNAVAILABLE at the proxy's bound; thawed, it serves",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const h = await startTestProxy(
@@ -210,7 +207,6 @@ Deno.test({
 
 Deno.test({
   name: "redis: plugin process killed → UNAVAILABLE, restarted automatically, serving",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const h = await startTestProxy(
@@ -247,7 +243,6 @@ Deno.test({
 
 Deno.test({
   name: "redis: plugin processes exit by themselves when the proxy is SIGKILLed",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const dir = await Deno.makeTempDir();
@@ -290,7 +285,6 @@ Deno.test({
 
 Deno.test({
   name: "redis: a config the plugin rejects stops the proxy with a config error",
-  ...GRPC_TEST,
 }, async () => {
   await assert.rejects(
     startTestProxy(

@@ -11,7 +11,7 @@ import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJ
 import { Buffer } from "node:buffer";
 import { connect, type PrismClients, unary } from "../proto/client.ts";
 import { status } from "../proto/status.ts";
-import { GRPC_TEST, startTestProxy, type TestProxy } from "./_harness.ts";
+import { startTestProxy, type TestProxy } from "./_harness.ts";
 import { startRedis } from "./_redis.ts";
 import { makeCertificates } from "./_tls.ts";
 
@@ -65,7 +65,7 @@ async function code(p: Promise<unknown>): Promise<{ code: number; details: strin
 }
 
 Deno.test(
-  { name: "auth: JWKS from a file — algorithms, bad tokens, scopes, audit", ...GRPC_TEST },
+  { name: "auth: JWKS from a file — algorithms, bad tokens, scopes, audit" },
   async () => {
     const rs = await signer("RS256", "rs-1");
     const es = await signer("ES256", "es-1");
@@ -237,7 +237,6 @@ Deno.test(
 
 Deno.test({
   name: "auth: JWKS over HTTPS (own CA), a key rotated while running; HS256 from the environment",
-  ...GRPC_TEST,
 }, async () => {
   const certs = await makeCertificates();
   const a = await signer("ES256", "key-a");
@@ -332,7 +331,6 @@ async function listeningPorts(): Promise<number[]> {
 
 Deno.test({
   name: "plugin channel: an attacker on the host finds the plugin and is refused",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const before = new Set(await listeningPorts());
@@ -396,7 +394,6 @@ Deno.test({
 
 Deno.test({
   name: "auth: a warning at start when listening beyond loopback without auth",
-  ...GRPC_TEST,
 }, async () => {
   const { Proxy } = await import("../proxy/server.ts");
   const { parseConfig } = await import("../proxy/config/load.ts");

@@ -8,7 +8,6 @@
 import { status } from "@grpc/grpc-js";
 import { collect, connect, unary } from "../proto/client.ts";
 import { assert, bytes } from "./_assert.ts";
-import { GRPC_TEST } from "./_harness.ts";
 import { spawnPrism } from "./_process.ts";
 
 function alive(pid: number): boolean {
@@ -22,7 +21,7 @@ function alive(pid: number): boolean {
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(
-    { name: `shutdown: ${signal} under load drains and exits 0`, ...GRPC_TEST },
+    { name: `shutdown: ${signal} under load drains and exits 0` },
     async () => {
       const p = spawnPrism(["proxy", "--listen", "127.0.0.1:0"]);
       const listening = await p.waitForLog("listening");
@@ -89,7 +88,6 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 
 Deno.test({
   name: "shutdown: a duplicated Ctrl-C (task runner + process group) still drains and exits 0",
-  ...GRPC_TEST,
 }, async () => {
   const p = spawnPrism(["proxy", "--listen", "127.0.0.1:0"]);
   await p.waitForLog("listening");

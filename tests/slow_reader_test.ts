@@ -10,7 +10,6 @@ import { connect, unary } from "../proto/client.ts";
 import { FRAME, frame, PREFACE, SETTING, settingsFrame, u32 } from "../proto/transport/_frame.ts";
 import { grpcDataFrame, grpcHeadersFrame } from "../proto/transport/_testing.ts";
 import { serviceDefinition } from "../proto/definitions.ts";
-import { GRPC_TEST } from "./_harness.ts";
 import { spawnPrism } from "./_process.ts";
 import { startRedis } from "./_redis.ts";
 
@@ -43,7 +42,6 @@ async function stalledScan(port: number, namespace: string): Promise<Deno.Conn> 
 
 Deno.test({
   name: "slow readers: five stalled Scans cost the proxy a bounded buffer (memstore and redis)",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const dir = await Deno.makeTempDir();

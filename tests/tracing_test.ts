@@ -11,7 +11,7 @@
 import { Metadata } from "@grpc/grpc-js";
 import { unary } from "../proto/client.ts";
 import { assert, bytes, sleep } from "./_assert.ts";
-import { GRPC_TEST, startTestProxy } from "./_harness.ts";
+import { startTestProxy } from "./_harness.ts";
 import { startRedis } from "./_redis.ts";
 
 interface OtlpSpan {
@@ -52,7 +52,6 @@ function otlpReceiver() {
 
 Deno.test({
   name: "tracing: the client's trace continues through the proxy's span to the plugin's (OTLP)",
-  ...GRPC_TEST,
 }, async () => {
   const receiver = otlpReceiver();
   const saved = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_BSP_SCHEDULE_DELAY", "PRISM_LOG_LEVEL"].map(
@@ -141,7 +140,6 @@ namespaces:
 Deno.test({
   name:
     "access log: failed calls always, successful ones sampled; calls refused before routing too",
-  ...GRPC_TEST,
 }, async () => {
   const h = await startTestProxy(
     `log: { access: true, access_sample: 0.000001 }

@@ -13,12 +13,16 @@
  *
  * @module
  */
-import { SERVICE_PATHS } from "../../proto/definitions.ts";
+import { SERVICE_NAMES } from "../../proto/definitions.ts";
+import type { PubSubBasicInterfaceHandlers } from "../../proto/gen/prism/interfaces/pubsub/PubSubBasicInterface.ts";
+import type { StreamBasicInterfaceHandlers } from "../../proto/gen/prism/interfaces/stream/StreamBasicInterface.ts";
 import { status, StatusError } from "../../proto/status.ts";
-import type { ServerWriter } from "../../proto/transport/grpc_server.ts";
+import type { Message } from "../../proto/gen/prism/interfaces/pubsub/Message.ts";
+import type { Record as StreamRecord } from "../../proto/gen/prism/interfaces/stream/Record.ts";
 import type { Logger } from "../../proto/log/logger.ts";
 import type { CallContext } from "../sdk/interceptors.ts";
-import type { StreamHandler, UnaryHandler } from "../sdk/plugin.ts";
+import type { StreamSink } from "../sdk/stream.ts";
+import { type HandlerTables, handlerTables, type ServiceHandlers } from "../sdk/plugin.ts";
 import { resilienceOptionsFrom, ResiliencePolicy } from "../sdk/resilience.ts";
 import { TopicCatalog } from "./catalog.ts";
 import { KafkaClient } from "./client.ts";
@@ -28,8 +32,6 @@ import { isKafkaUnavailable } from "./errors.ts";
 import { Publisher } from "./publisher.ts";
 import { headersToMetadata, timestampOf, valueOf } from "./records.ts";
 import { messageId, TopicNames } from "./topics.ts";
-
-const { pubsub: PUBSUB, stream: STREAM } = SERVICE_PATHS;
 
 /** The response header that carries the subscriber id (chosen by the server when the request left it empty).
  *
@@ -86,19 +88,6 @@ function notNegative(op: string, field: string, value: number): void {
   }
 }
 
-/** Resolves when the raw call can take more, or is over. */
-function drainOf(call: ServerWriter<unknown>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || call.cancelled) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    call.drain().then(done);
-    signal.addEventListener("abort", done);
-  });
-}
-
 /**
  * One namespace's Kafka backend.
  *
@@ -136,24 +125,19 @@ export class KafkaBackend {
     this.publisher = new Publisher(this.client);
   }
 
-  /** Unary handlers by method path. */
-  unary(): Record<string, UnaryHandler> {
-    return {
-      [`${PUBSUB}Publish`]: (req: PublishRequest, ctx: CallContext) => this.publish(req, ctx),
-      [`${PUBSUB}Unsubscribe`]: (req: SubscribeRequest) => ({
-        found: this.unsubscribe(req.topic, req.subscriber_id),
-      }),
-      [`${STREAM}Append`]: (req: AppendRequest, ctx: CallContext) => this.append(req, ctx),
-      [`${STREAM}Trim`]: (req: TrimRequest, ctx: CallContext) => this.trim(req, ctx),
+  /** The handlers of pub/sub and streams, typed by the generated interfaces, as method-path tables. */
+  handlers(): HandlerTables {
+    const pubsub: ServiceHandlers<PubSubBasicInterfaceHandlers> = {
+      Publish: (req, ctx) => this.publish(req, ctx),
+      Subscribe: (req, out, ctx) => this.subscribe(req, out, ctx),
+      Unsubscribe: (req) => ({ found: this.unsubscribe(req.topic, req.subscriber_id) }),
     };
-  }
-
-  /** Server-streaming handlers by method path. */
-  streams(): Record<string, StreamHandler> {
-    return {
-      [`${PUBSUB}Subscribe`]: (req: SubscribeRequest, _out, ctx) => this.subscribe(req, ctx),
-      [`${STREAM}Read`]: (req: ReadRequest, _out, ctx) => this.read(req, ctx),
+    const streams: ServiceHandlers<StreamBasicInterfaceHandlers> = {
+      Append: (req, ctx) => this.append(req, ctx),
+      Read: (req, out, ctx) => this.read(req, out, ctx),
+      Trim: (req, ctx) => this.trim(req, ctx),
     };
+    return handlerTables([SERVICE_NAMES.pubsub, pubsub], [SERVICE_NAMES.stream, streams]);
   }
 
   async publish(req: PublishRequest, ctx: CallContext): Promise<{ message_id: string }> {
@@ -191,7 +175,16 @@ export class KafkaBackend {
     return true;
   }
 
-  async subscribe(req: SubscribeRequest, ctx: CallContext): Promise<void> {
+  /**
+   * Streams what is published to the topic from now on to `out`: the
+   * consumer pauses while `out` is full and resumes when it drains (the
+   * SDK's sink is the one backpressure path), and stops when the call ends.
+   */
+  async subscribe(
+    req: SubscribeRequest,
+    out: StreamSink<Message>,
+    ctx: CallContext,
+  ): Promise<void> {
     const topic = this.names.kafkaTopic(req.topic, "topic");
     const id = req.subscriber_id !== "" ? req.subscriber_id : crypto.randomUUID();
     const key = `${topic}\0${id}`;
@@ -201,7 +194,6 @@ export class KafkaBackend {
         `Cannot subscribe to "${req.topic}" as subscriber "${id}" is already subscribed to it (Unsubscribe it, or use another subscriber_id)`,
       );
     }
-    const call = ctx.call as ServerWriter<unknown>;
     const { promise: over, resolve: ended, reject: failed } = Promise.withResolvers<void>();
     const sub: Subscriber = { id, topic, name: req.topic, end: () => ended() };
     this.subscribers.set(key, sub);
@@ -217,32 +209,31 @@ export class KafkaBackend {
         topic,
         start: new Map(offsets.map((o) => [o.partition, o.high])),
         deliver: (partition, message): Delivery => {
-          if (call.cancelled) return "done";
-          const written = call.write({
+          if (out.closed) return "done";
+          const room = out.offer({
             topic: req.topic,
             payload: valueOf(message),
             metadata: headersToMetadata(message.headers),
             message_id: messageId(topic, partition, message.offset),
             timestamp_ms: timestampOf(message),
           });
-          return written ? "more" : "full";
+          return room ? "more" : "full";
         },
-        drained: () => drainOf(call, ctx.signal),
+        drained: () => out.drained(),
         onFatal: (err) => failed(err),
       });
       sub.consumer = consumer;
       if (ctx.signal.aborted) return;
       await consumer.start();
-      call.sendHeaders({ [SUBSCRIBER_ID_HEADER]: id });
+      out.sendHeaders({ [SUBSCRIBER_ID_HEADER]: id });
       log.debug("subscribed", { group: consumer.groupId, offsets: offsets.map(String) });
+      // The client cancelled, the deadline passed or a drain cut the call off.
       const onAbort = () => ended();
       ctx.signal.addEventListener("abort", onAbort, { once: true });
-      const offCancel = call.onCancel(onAbort);
       try {
         await over;
       } finally {
         ctx.signal.removeEventListener("abort", onAbort);
-        offCancel();
       }
     } finally {
       this.subscribers.delete(key);
@@ -251,7 +242,8 @@ export class KafkaBackend {
     }
   }
 
-  async read(req: ReadRequest, ctx: CallContext): Promise<void> {
+  /** Streams the records of `[from_offset, end)` to `out`, pausing while it is full. */
+  async read(req: ReadRequest, out: StreamSink<StreamRecord>, ctx: CallContext): Promise<void> {
     const topic = this.names.kafkaTopic(req.stream, "stream");
     notNegative("Read", "from_offset", req.from_offset);
     if (!(await this.catalog.streamExists(topic, ctx))) return; // nothing to read
@@ -263,7 +255,6 @@ export class KafkaBackend {
       end = start + BigInt(req.max_messages);
     }
     if (start >= end) return;
-    const call = ctx.call as ServerWriter<unknown>;
     const { promise: done, resolve: finished, reject: failed } = Promise.withResolvers<void>();
     const consumer = new PositionedConsumer({
       client: this.client,
@@ -272,11 +263,11 @@ export class KafkaBackend {
       start: new Map([[0, start]]),
       deliver: (_partition, message): Delivery => {
         const offset = BigInt(message.offset);
-        if (offset >= end || call.cancelled) {
+        if (offset >= end || out.closed) {
           finished();
           return "done";
         }
-        const written = call.write({
+        const room = out.offer({
           offset: Number(offset),
           payload: valueOf(message),
           metadata: headersToMetadata(message.headers),
@@ -286,9 +277,9 @@ export class KafkaBackend {
           finished();
           return "done";
         }
-        return written ? "more" : "full";
+        return room ? "more" : "full";
       },
-      drained: () => drainOf(call, ctx.signal),
+      drained: () => out.drained(),
       onFatal: (err) => failed(err),
     });
     this.reads.add(consumer);

@@ -13,7 +13,7 @@ import { subscribe } from "../../tests/_subscriber.ts";
 import { pubsubBasicSuite } from "../../tests/conformance/pubsub_basic.ts";
 import { streamBasicSuite } from "../../tests/conformance/stream_basic.ts";
 import type { Target } from "../../tests/conformance/target.ts";
-import { GRPC_TEST, startPlugin, type TestPlugin, waitHealthy } from "../sdk/_testing.ts";
+import { startPlugin, type TestPlugin, waitHealthy } from "../sdk/_testing.ts";
 import { KAFKA_PLUGIN } from "./plugin.ts";
 
 const deadline = (s = 15) => ({ deadline: Date.now() + s * 1000 });
@@ -83,7 +83,7 @@ async function runtimeHasHttp2Backpressure(): Promise<boolean> {
   return blocked;
 }
 
-Deno.test({ name: "kafka plugin: in process against a real broker", ...GRPC_TEST }, async (t) => {
+Deno.test({ name: "kafka plugin: in process against a real broker" }, async (t) => {
   const kafka = await startKafka();
   const plugins: TestPlugin[] = [];
   const start = async (config: Record<string, unknown>, ns = "ev") => {
@@ -270,7 +270,7 @@ Deno.test({ name: "kafka plugin: in process against a real broker", ...GRPC_TEST
   }
 });
 
-Deno.test({ name: "kafka plugin: an unreachable cluster", ...GRPC_TEST }, async () => {
+Deno.test({ name: "kafka plugin: an unreachable cluster" }, async () => {
   // Nothing listens there: the port was free a moment ago.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

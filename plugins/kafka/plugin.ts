@@ -41,8 +41,7 @@ export const KAFKA_PLUGIN: PluginDefinition<typeof KAFKA_SCHEMA> = {
     const backend = new KafkaBackend(config, ctx.namespace, ctx.log);
     kafkaMetrics(ctx.metrics, backend);
     return {
-      unary: backend.unary(),
-      streams: backend.streams(),
+      ...backend.handlers(),
       healthChecks: kafkaHealthChecks(backend),
       mapError: mapKafkaError,
       close: () => backend.close(),

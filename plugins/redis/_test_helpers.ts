@@ -6,7 +6,7 @@
  */
 import { startPlugin as startAny, type TestPlugin } from "../sdk/_testing.ts";
 import { REDIS_PLUGIN } from "./plugin.ts";
-export { GRPC_TEST, type TestPlugin, waitHealthy } from "../sdk/_testing.ts";
+export { type TestPlugin, waitHealthy } from "../sdk/_testing.ts";
 
 /**
  * Serves the redis plugin in this process for `namespace` with `config`

@@ -22,14 +22,15 @@
  *
  * @module
  */
-import { SERVICE_PATHS } from "../../proto/definitions.ts";
+import { SERVICE_NAMES } from "../../proto/definitions.ts";
 import { status, StatusError } from "../../proto/status.ts";
-import type { SetRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/SetRequest.ts";
-import type { ExpireRequest__Output } from "../../proto/gen/prism/interfaces/keyvalue/ExpireRequest.ts";
-import type { PushLeftRequest__Output } from "../../proto/gen/prism/interfaces/list/PushLeftRequest.ts";
+import type { KeyValueBasicInterfaceHandlers } from "../../proto/gen/prism/interfaces/keyvalue/KeyValueBasicInterface.ts";
+import type { KeyValueScanInterfaceHandlers } from "../../proto/gen/prism/interfaces/keyvalue/KeyValueScanInterface.ts";
+import type { KeyValueTTLInterfaceHandlers } from "../../proto/gen/prism/interfaces/keyvalue/KeyValueTTLInterface.ts";
+import type { ListBasicInterfaceHandlers } from "../../proto/gen/prism/interfaces/list/ListBasicInterface.ts";
 import type { Logger } from "../../proto/log/logger.ts";
 import type { CallContext } from "../sdk/interceptors.ts";
-import type { StreamHandler, UnaryHandler } from "../sdk/plugin.ts";
+import { type HandlerTables, handlerTables, type ServiceHandlers } from "../sdk/plugin.ts";
 import { resilienceOptionsFrom, ResiliencePolicy } from "../sdk/resilience.ts";
 import type { RedisConfig } from "./config.ts";
 import { RedisConnection } from "./connection.ts";
@@ -37,14 +38,9 @@ import { isReply, isRetryableRedisError } from "./errors.ts";
 import { KeySpace } from "./keys.ts";
 import { countKeys, scanEntries } from "./scan.ts";
 
-const { keyvalueBasic: KV, keyvalueScan: SCAN, keyvalueTtl: TTL, list: LIST } = SERVICE_PATHS;
-
 const EMPTY = new Uint8Array(0);
 const SET_OK = Object.freeze({ success: true });
 const NOT_FOUND = Object.freeze({ value: EMPTY, found: false });
-
-type KeyRequest = { key: string };
-type ListRequest = { list_key: string };
 
 /** How one command runs. */
 interface CommandOptions {
@@ -113,13 +109,16 @@ export class RedisBackend {
     }
   }
 
-  /** Unary handlers by method path. */
-  unary(): Record<string, UnaryHandler> {
+  /**
+   * The handlers of the four services, typed by the generated interfaces,
+   * as method-path tables.
+   */
+  handlers(): HandlerTables {
     const r = this.conn.client;
     const k = this.keys;
     const run = this.run.bind(this);
-    return {
-      [`${KV}Set`]: async (req: SetRequest__Output, ctx: CallContext) => {
+    const kv: ServiceHandlers<KeyValueBasicInterfaceHandlers> = {
+      Set: async (req, ctx) => {
         const ttl = req.ttl_seconds ?? 0;
         const key = k.key(req.key);
         await run(
@@ -129,7 +128,7 @@ export class RedisBackend {
         );
         return SET_OK;
       },
-      [`${KV}Get`]: async (req: KeyRequest, ctx: CallContext) => {
+      Get: async (req, ctx) => {
         const value = await run(
           ctx,
           { op: "get", key: req.key, idempotent: true },
@@ -137,45 +136,53 @@ export class RedisBackend {
         );
         return value === null ? NOT_FOUND : { value, found: true };
       },
-      [`${KV}Delete`]: async (req: KeyRequest, ctx: CallContext) => ({
+      Delete: async (req, ctx) => ({
         found: (await run(
           ctx,
           { op: "delete", key: req.key, idempotent: false },
           () => r.del(k.key(req.key)),
         )) > 0,
       }),
-      [`${KV}Exists`]: async (req: KeyRequest, ctx: CallContext) => ({
+      Exists: async (req, ctx) => ({
         exists: (await run(
           ctx,
           { op: "check", key: req.key, idempotent: true },
           () => r.exists(k.key(req.key)),
         )) > 0,
       }),
-      [`${SCAN}Count`]: async (req: { prefix: string }, ctx: CallContext) => ({
+    };
+    const scan: ServiceHandlers<KeyValueScanInterfaceHandlers> = {
+      Count: async (req, ctx) => ({
         count: await countKeys(this, req.prefix, ctx),
       }),
-      [`${TTL}Expire`]: async (req: ExpireRequest__Output, ctx: CallContext) => ({
+      Scan: (req, out, ctx) => scanEntries(this, req.prefix, req.limit, true, out, ctx),
+      ScanKeys: (req, out, ctx) => scanEntries(this, req.prefix, req.limit, false, out, ctx),
+    };
+    const ttl: ServiceHandlers<KeyValueTTLInterfaceHandlers> = {
+      Expire: async (req, ctx) => ({
         key_existed: (await run(
           ctx,
           { op: "expire", key: req.key, idempotent: req.ttl_seconds > 0 },
           () => r.expire(k.key(req.key), req.ttl_seconds),
         )) === 1,
       }),
-      [`${TTL}GetTTL`]: async (req: KeyRequest, ctx: CallContext) => ({
+      GetTTL: async (req, ctx) => ({
         ttl_seconds: await run(
           ctx,
           { op: "read the TTL of", key: req.key, idempotent: true },
           () => r.ttl(k.key(req.key)),
         ),
       }),
-      [`${TTL}Persist`]: async (req: KeyRequest, ctx: CallContext) => ({
+      Persist: async (req, ctx) => ({
         expiration_removed: (await run(
           ctx,
           { op: "persist", key: req.key, idempotent: false },
           () => r.persist(k.key(req.key)),
         )) === 1,
       }),
-      [`${LIST}PushLeft`]: async (req: PushLeftRequest__Output, ctx: CallContext) => ({
+    };
+    const lists: ServiceHandlers<ListBasicInterfaceHandlers> = {
+      PushLeft: async (req, ctx) => ({
         new_length: await run(ctx, {
           op: "push to",
           key: req.list_key,
@@ -183,7 +190,7 @@ export class RedisBackend {
           idempotent: false,
         }, () => r.lpush(k.key(req.list_key), req.value)),
       }),
-      [`${LIST}PushRight`]: async (req: PushLeftRequest__Output, ctx: CallContext) => ({
+      PushRight: async (req, ctx) => ({
         new_length: await run(ctx, {
           op: "push to",
           key: req.list_key,
@@ -191,7 +198,7 @@ export class RedisBackend {
           idempotent: false,
         }, () => r.rpush(k.key(req.list_key), req.value)),
       }),
-      [`${LIST}PopLeft`]: async (req: ListRequest, ctx: CallContext) => {
+      PopLeft: async (req, ctx) => {
         const value = await run(
           ctx,
           { op: "pop from", key: req.list_key, list: true, idempotent: false },
@@ -199,7 +206,7 @@ export class RedisBackend {
         );
         return value === null ? NOT_FOUND : { value, found: true };
       },
-      [`${LIST}PopRight`]: async (req: ListRequest, ctx: CallContext) => {
+      PopRight: async (req, ctx) => {
         const value = await run(
           ctx,
           { op: "pop from", key: req.list_key, list: true, idempotent: false },
@@ -207,7 +214,7 @@ export class RedisBackend {
         );
         return value === null ? NOT_FOUND : { value, found: true };
       },
-      [`${LIST}Length`]: async (req: ListRequest, ctx: CallContext) => ({
+      Length: async (req, ctx) => ({
         length: await run(ctx, {
           op: "read the length of",
           key: req.list_key,
@@ -216,16 +223,12 @@ export class RedisBackend {
         }, () => r.llen(k.key(req.list_key))),
       }),
     };
-  }
-
-  /** Server-streaming handlers by method path. */
-  streams(): Record<string, StreamHandler> {
-    return {
-      [`${SCAN}Scan`]: (req: { prefix: string; limit: number }, out, ctx) =>
-        scanEntries(this, req.prefix, req.limit, true, out, ctx),
-      [`${SCAN}ScanKeys`]: (req: { prefix: string; limit: number }, out, ctx) =>
-        scanEntries(this, req.prefix, req.limit, false, out, ctx),
-    };
+    return handlerTables(
+      [SERVICE_NAMES.keyvalueBasic, kv],
+      [SERVICE_NAMES.keyvalueScan, scan],
+      [SERVICE_NAMES.keyvalueTtl, ttl],
+      [SERVICE_NAMES.list, lists],
+    );
   }
 
   /** Closes the connection (QUIT, bounded by `timeoutMs`). */

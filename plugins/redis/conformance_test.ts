@@ -10,9 +10,9 @@ import { keyvalueTtlSuite } from "../../tests/conformance/keyvalue_ttl.ts";
 import { listBasicSuite } from "../../tests/conformance/list_basic.ts";
 import type { Target } from "../../tests/conformance/target.ts";
 import { startRedis } from "../../tests/_redis.ts";
-import { GRPC_TEST, startPlugin } from "./_test_helpers.ts";
+import { startPlugin } from "./_test_helpers.ts";
 
-Deno.test({ name: "redis plugin: conformance suites", ...GRPC_TEST }, async (t) => {
+Deno.test({ name: "redis plugin: conformance suites" }, async (t) => {
   const redis = await startRedis();
   const plugin = await startPlugin({ url: redis.url }, "conf");
   try {

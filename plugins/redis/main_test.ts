@@ -8,7 +8,6 @@ import { startRedis } from "../../tests/_redis.ts";
 import { spawnPlugin } from "../sdk/_spawn.ts";
 import { NOT_BY_HAND_MESSAGE } from "../../proto/plugin/protocol.ts";
 import { redisPluginPermissions, runRedisPlugin } from "./main.ts";
-import { GRPC_TEST } from "./_test_helpers.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 const deadline = (ms = 5000) => ({ deadline: Date.now() + ms });
@@ -28,7 +27,6 @@ Deno.test("runRedisPlugin: refuses to run by hand", async () => {
 
 Deno.test({
   name: "redis plugin process: runs with only redisPluginPermissions' flags",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const config = { url: redis.url };
@@ -83,7 +81,6 @@ Deno.test({
 Deno.test({
   name:
     "redis plugin process: with more permissions than it needs (as in the binary), it revokes them",
-  ...GRPC_TEST,
 }, async () => {
   const redis = await startRedis();
   const config = { url: redis.url };

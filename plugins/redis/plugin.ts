@@ -45,8 +45,7 @@ export const REDIS_PLUGIN: PluginDefinition<typeof REDIS_SCHEMA> = {
     // Connects in the background: an unreachable Redis never fails Initialize.
     const backend = new RedisBackend(config, ctx.namespace, ctx.log);
     return {
-      unary: backend.unary(),
-      streams: backend.streams(),
+      ...backend.handlers(),
       healthChecks: redisHealthChecks(backend, redisMetrics(ctx.metrics, backend)),
       connected: () => backend.conn.whenReady(),
       mapError: mapRedisError,

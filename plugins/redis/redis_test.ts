@@ -7,7 +7,7 @@ import { status, statusName } from "../../proto/status.ts";
 import { Redis } from "ioredis";
 import { collect, unary } from "../../proto/client.ts";
 import { startRedis, type TestRedis } from "../../tests/_redis.ts";
-import { GRPC_TEST, startPlugin, type TestPlugin, waitHealthy } from "./_test_helpers.ts";
+import { startPlugin, type TestPlugin, waitHealthy } from "./_test_helpers.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -46,7 +46,7 @@ const get = (p: TestPlugin, key: string, ms = 3000) =>
   unary(p.c.keyvalue, "Get", { key }, deadline(ms));
 
 Deno.test(
-  { name: "redis: namespaces sharing one Redis never see each other's keys", ...GRPC_TEST },
+  { name: "redis: namespaces sharing one Redis never see each other's keys" },
   async () => {
     await withRedis(async (redis, raw) => {
       const a = await startPlugin({ url: redis.url }, "alpha");
@@ -81,7 +81,6 @@ Deno.test(
 
 Deno.test({
   name: "redis: glob characters in key_prefix and scan prefix match literally",
-  ...GRPC_TEST,
 }, async () => {
   await withRedis(async (redis, raw) => {
     const p = await startPlugin({ url: redis.url, key_prefix: "w*[i]?\\:" });
@@ -107,7 +106,6 @@ Deno.test({
 
 Deno.test({
   name: "redis: scans return each key exactly once across many SCAN steps",
-  ...GRPC_TEST,
 }, async () => {
   await withRedis(async (redis, raw) => {
     // A small COUNT forces hundreds of cursor steps.
@@ -155,7 +153,7 @@ Deno.test({
   });
 });
 
-Deno.test({ name: "redis: a scan skips keys deleted while it runs", ...GRPC_TEST }, async () => {
+Deno.test({ name: "redis: a scan skips keys deleted while it runs" }, async () => {
   await withRedis(async (redis, raw) => {
     const p = await startPlugin({ url: redis.url, scan_count: 10 });
     try {
@@ -191,7 +189,6 @@ Deno.test({ name: "redis: a scan skips keys deleted while it runs", ...GRPC_TEST
 
 Deno.test({
   name: "redis: Redis killed → UNAVAILABLE fast and UNHEALTHY; restarted → serves again",
-  ...GRPC_TEST,
 }, async () => {
   await withRedis(async (redis) => {
     const p = await startPlugin({ url: redis.url, reconnect_max_delay_ms: 200 });
@@ -240,7 +237,6 @@ Deno.test({
 
 Deno.test({
   name: "redis: Initialize succeeds while Redis is down; the plugin connects when it comes",
-  ...GRPC_TEST,
 }, async () => {
   await withRedis(async (redis) => {
     await redis.kill();
@@ -273,7 +269,6 @@ function busy(raw: Redis, ms: number): Promise<unknown> {
 
 Deno.test({
   name: "redis: slow Redis → DEGRADED, command timeouts, the breaker, deadlines",
-  ...GRPC_TEST,
 }, async () => {
   await withRedis(async (redis, raw) => {
     const p = await startPlugin({
@@ -324,7 +319,6 @@ Deno.test({
 
 Deno.test({
   name: "redis: invalid config is INVALID_ARGUMENT naming the field; env overrides",
-  ...GRPC_TEST,
 }, async () => {
   await withRedis(async (redis) => {
     await assert.rejects(
@@ -359,7 +353,6 @@ Deno.test({
 
 Deno.test({
   name: "redis: Stop closes the connection; auto-pipelining on works too",
-  ...GRPC_TEST,
 }, async () => {
   await withRedis(async (redis, raw) => {
     const p = await startPlugin({ url: redis.url, auto_pipelining: true }, "stopper");

@@ -12,16 +12,6 @@ import type { ConfigSchema } from "./config.ts";
 import type { PluginDefinition } from "./plugin.ts";
 import { type PluginServer, serve } from "./serve.ts";
 
-/** Deno.test options for gRPC tests (grpc-js keeps timers and sockets).
- *
- * @example
- * ```ts
- * import { GRPC_TEST } from "./_testing.ts";
- * console.log(GRPC_TEST.sanitizeOps); // false
- * ```
- */
-export const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
-
 /** A started plugin with clients.
  *
  * @example

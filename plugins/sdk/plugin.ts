@@ -8,7 +8,8 @@
  *
  * @module
  */
-import type { ServiceName } from "../../proto/definitions.ts";
+import type * as grpc from "@grpc/grpc-js";
+import { serviceDefinition, type ServiceName } from "../../proto/definitions.ts";
 import type { Logger } from "../../proto/log/logger.ts";
 import type { ConfigOf, ConfigSchema } from "./config.ts";
 import type { ErrorMapper } from "./errors.ts";
@@ -51,6 +52,97 @@ export type StreamHandler<Req = any, Msg = any> = (
   out: StreamSink<Msg>,
   ctx: CallContext,
 ) => void | Promise<void>;
+
+/**
+ * The typed handlers of one service, method by method, derived from the
+ * generated `…Handlers` interface (`proto/gen/`): a unary method takes its
+ * decoded request and returns its response; a server-streaming method
+ * writes its messages to a sink. Every method must be there, and a handler
+ * of the wrong shape does not compile.
+ *
+ * @example
+ * ```ts
+ * import type { KeyValueBasicInterfaceHandlers } from "../../proto/gen/prism/interfaces/keyvalue/KeyValueBasicInterface.ts";
+ * import type { ServiceHandlers } from "./plugin.ts";
+ * const store = new Map<string, Uint8Array>();
+ * const kv: ServiceHandlers<KeyValueBasicInterfaceHandlers> = {
+ *   Set: (req) => (store.set(req.key, req.value), { success: true }),
+ *   Get: (req) => ({ value: store.get(req.key), found: store.has(req.key) }),
+ *   Delete: (req) => ({ found: store.delete(req.key) }),
+ *   Exists: (req) => ({ exists: store.has(req.key) }),
+ * };
+ * console.log(Object.keys(kv).length); // 4
+ * ```
+ */
+export type ServiceHandlers<H> = {
+  // The generated interfaces extend grpc-js's untyped one: drop its index signature.
+  [M in keyof H as string extends M ? never : M]: H[M] extends
+    grpc.handleServerStreamingCall<infer Req, infer Msg> ? StreamHandler<Req, Msg>
+    : H[M] extends grpc.handleUnaryCall<infer Req, infer Res>
+      ? (request: Req, ctx: CallContext) => Res | Promise<Res>
+    : never;
+};
+
+/** Handlers by method path, as a {@linkcode PluginInstance} holds them.
+ *
+ * @example
+ * ```ts
+ * import type { HandlerTables } from "./plugin.ts";
+ * const tables: HandlerTables = { unary: {}, streams: {} };
+ * console.log(Object.keys(tables)); // ["unary", "streams"]
+ * ```
+ */
+export interface HandlerTables {
+  unary: Record<string, UnaryHandler>;
+  streams: Record<string, StreamHandler>;
+}
+
+/**
+ * The method-path tables of typed service handlers: each service's
+ * handlers (see {@linkcode ServiceHandlers}) under `/<service>/<Method>`,
+ * unary and streaming apart as the service definition says. Throws naming
+ * the method when a handler is missing or one does not belong.
+ *
+ * @example
+ * ```ts
+ * import { SERVICE_NAMES } from "../../proto/definitions.ts";
+ * import type { ListBasicInterfaceHandlers } from "../../proto/gen/prism/interfaces/list/ListBasicInterface.ts";
+ * import { handlerTables, type ServiceHandlers } from "./plugin.ts";
+ * const list: unknown[] = [];
+ * const lists: ServiceHandlers<ListBasicInterfaceHandlers> = {
+ *   PushLeft: (req) => ({ new_length: list.unshift(req.value) }),
+ *   PushRight: (req) => ({ new_length: list.push(req.value) }),
+ *   PopLeft: () => ({ found: list.length > 0 }),
+ *   PopRight: () => ({ found: list.length > 0 }),
+ *   Length: () => ({ length: list.length }),
+ * };
+ * const tables = handlerTables([SERVICE_NAMES.list, lists]);
+ * console.log(Object.keys(tables.unary).includes("/prism.interfaces.list.ListBasicInterface/Length")); // true
+ * ```
+ */
+export function handlerTables(
+  // deno-lint-ignore no-explicit-any
+  ...services: [service: ServiceName, handlers: ServiceHandlers<any>][]
+): HandlerTables {
+  const tables: HandlerTables = { unary: {}, streams: {} };
+  for (const [service, handlers] of services) {
+    const methods = serviceDefinition(service);
+    for (const name of Object.keys(handlers)) {
+      if (!Object.hasOwn(methods, name)) {
+        throw new TypeError(`Cannot serve ${service} as '${name}' is not one of its methods`);
+      }
+    }
+    for (const [name, def] of Object.entries(methods)) {
+      const handler = (handlers as Record<string, UnaryHandler & StreamHandler>)[name];
+      if (typeof handler !== "function") {
+        throw new TypeError(`Cannot serve ${service} as its method '${name}' has no handler`);
+      }
+      if (def.responseStream) tables.streams[def.path] = handler;
+      else tables.unary[def.path] = handler;
+    }
+  }
+  return tables;
+}
 
 /** What `create()` gets besides the config.
  *

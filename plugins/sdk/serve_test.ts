@@ -10,7 +10,6 @@ import type { PluginDefinition } from "./plugin.ts";
 import { NOT_BY_HAND_MESSAGE } from "../../proto/plugin/protocol.ts";
 import { type PluginServer, runPlugin, serve, type ServeOptions } from "./serve.ts";
 
-const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
 const TEST_PLUGIN = new URL("./_test_plugin.ts", import.meta.url).pathname;
 const bytes = (s: string) => new TextEncoder().encode(s);
 const deadline = (ms = 3000) => ({ deadline: Date.now() + ms });
@@ -66,7 +65,7 @@ async function initAndStart(c: PrismClients, config = "{}") {
 }
 
 Deno.test(
-  { name: "serve: one handshake line naming the ephemeral loopback port", ...GRPC_TEST },
+  { name: "serve: one handshake line naming the ephemeral loopback port" },
   async () => {
     const r = await start();
     try {
@@ -83,7 +82,7 @@ Deno.test(
   },
 );
 
-Deno.test({ name: "serve: the lifecycle state machine", ...GRPC_TEST }, async (t) => {
+Deno.test({ name: "serve: the lifecycle state machine" }, async (t) => {
   const r = await start();
   const { c } = r;
   const get = (key: string, md = new Metadata()) =>
@@ -180,7 +179,7 @@ Deno.test({ name: "serve: the lifecycle state machine", ...GRPC_TEST }, async (t
 });
 
 Deno.test(
-  { name: "serve: a drain that times out cuts calls off with UNAVAILABLE", ...GRPC_TEST },
+  { name: "serve: a drain that times out cuts calls off with UNAVAILABLE" },
   async () => {
     const r = await start();
     try {
@@ -203,7 +202,6 @@ Deno.test(
 
 Deno.test({
   name: "serve: errors map to statuses and are logged with the request id",
-  ...GRPC_TEST,
 }, async () => {
   const r = await start();
   try {
@@ -245,7 +243,7 @@ Deno.test({
 });
 
 Deno.test(
-  { name: "serve: streams honour backpressure and cancellation", ...GRPC_TEST },
+  { name: "serve: streams honour backpressure and cancellation" },
   async () => {
     const r = await start();
     try {
@@ -271,7 +269,7 @@ Deno.test(
 );
 
 Deno.test(
-  { name: "serve: the auth hook and plugin interceptors run on every call", ...GRPC_TEST },
+  { name: "serve: the auth hook and plugin interceptors run on every call" },
   async () => {
     const seen: string[] = [];
     const plugin: PluginDefinition = {
@@ -304,7 +302,7 @@ Deno.test(
 );
 
 Deno.test(
-  { name: "serve: a plugin missing a declared handler fails Initialize", ...GRPC_TEST },
+  { name: "serve: a plugin missing a declared handler fails Initialize" },
   async () => {
     const plugin: PluginDefinition = {
       name: "broken",
@@ -327,7 +325,7 @@ Deno.test(
 );
 
 Deno.test(
-  { name: "serve: stdin EOF shuts the plugin down within a second", ...GRPC_TEST },
+  { name: "serve: stdin EOF shuts the plugin down within a second" },
   async () => {
     let endStdin!: () => void;
     const eof = new Promise<null>((resolve) => (endStdin = () => resolve(null)));
@@ -352,7 +350,7 @@ Deno.test(
 );
 
 Deno.test(
-  { name: "serve: a backend that will not close does not hold the shutdown", ...GRPC_TEST },
+  { name: "serve: a backend that will not close does not hold the shutdown" },
   async () => {
     const r = await start();
     try {
@@ -388,7 +386,7 @@ Deno.test("runPlugin: refuses without the magic cookie, rejects arguments, print
   }
 });
 
-Deno.test({ name: "runPlugin: in-process run until Stop resolves 0", ...GRPC_TEST }, async () => {
+Deno.test({ name: "runPlugin: in-process run until Stop resolves 0" }, async () => {
   const handshakes: string[] = [];
   const lines: string[] = [];
   const running = runPlugin(testPlugin, [], {
@@ -413,7 +411,7 @@ Deno.test({ name: "runPlugin: in-process run until Stop resolves 0", ...GRPC_TES
 // ---- as a real subprocess, the way the proxy runs it ----
 
 Deno.test(
-  { name: "process: no cookie → message on stderr, exit 1, empty stdout", ...GRPC_TEST },
+  { name: "process: no cookie → message on stderr, exit 1, empty stdout" },
   async () => {
     const p = spawnPlugin(TEST_PLUGIN, [], { cookie: false });
     const st = await p.exited;
@@ -425,7 +423,6 @@ Deno.test(
 
 Deno.test({
   name: "process: handshake only on stdout; exits 0 within ~1 s of stdin EOF",
-  ...GRPC_TEST,
 }, async () => {
   const p = spawnPlugin(TEST_PLUGIN);
   const line = await p.handshake;
@@ -453,7 +450,7 @@ Deno.test({
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(
-    { name: `process: ${signal} finishes in-flight calls and exits 0`, ...GRPC_TEST },
+    { name: `process: ${signal} finishes in-flight calls and exits 0` },
     async () => {
       const p = spawnPlugin(TEST_PLUGIN);
       const c = connect((await p.handshake).split("|")[3], {}, undefined, [p.tokenHeader]);
@@ -472,7 +469,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   );
 }
 
-Deno.test({ name: "process: Stop answers, then the process exits 0", ...GRPC_TEST }, async () => {
+Deno.test({ name: "process: Stop answers, then the process exits 0" }, async () => {
   const p = spawnPlugin(TEST_PLUGIN);
   const c = connect((await p.handshake).split("|")[3], {}, undefined, [p.tokenHeader]);
   try {
@@ -487,7 +484,6 @@ Deno.test({ name: "process: Stop answers, then the process exits 0", ...GRPC_TES
 
 Deno.test({
   name: "process: only the holder of the channel token is served; no token, no plugin",
-  ...GRPC_TEST,
 }, async () => {
   const p = spawnPlugin(TEST_PLUGIN);
   const address = (await p.handshake).split("|")[3];

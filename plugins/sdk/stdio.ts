@@ -32,10 +32,13 @@ export interface ByteReader {
  * @example
  * ```ts
  * import { readFirstLine } from "./stdio.ts";
- * const bytes = new TextEncoder().encode("token\n");
- * let done = false;
- * const reader = { read: (p: Uint8Array) => Promise.resolve(done ? null : (done = true, p.set(bytes), bytes.length)) };
+ * const bytes = new TextEncoder().encode("token\nthe rest");
+ * let at = 0;
+ * const reader = {
+ *   read: (p: Uint8Array) => Promise.resolve(at < bytes.length ? (p[0] = bytes[at++], 1) : null),
+ * };
  * console.log(await readFirstLine(reader, 1000)); // "token"
+ * console.log(at); // 6
  * ```
  */
 export async function readFirstLine(

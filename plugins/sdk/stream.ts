@@ -25,6 +25,17 @@ import type { ServerWriter } from "../../proto/transport/grpc_server.ts";
 export interface StreamSink<T = unknown> {
   /** Sends one message; resolves false (without sending) once the call is over. */
   write(message: T): Promise<boolean>;
+  /**
+   * Sends one message without waiting, for producers that pause themselves
+   * (a Kafka consumer): true while the stream has room for more; false when
+   * it is full now (pause, and resume after {@linkcode drained}) or the call
+   * is over (nothing was sent).
+   */
+  offer(message: T): boolean;
+  /** Resolves when the stream has room again, or the call is over. */
+  drained(): Promise<void>;
+  /** Sends the response headers now, before any message (the call is set up). */
+  sendHeaders(headers: Record<string, string>): void;
   /** Whether the call is over (cancelled, past its deadline, or aborted). */
   readonly closed: boolean;
 }
@@ -45,8 +56,8 @@ export function streamSink<T>(
   deadline = Infinity,
 ): StreamSink<T> {
   const over = () => call.cancelled || signal.aborted || Date.now() >= deadline;
-  const waitForDrain = () =>
-    new Promise<void>((resolve) => {
+  const drained = () =>
+    over() ? Promise.resolve() : new Promise<void>((resolve) => {
       const done = () => {
         signal.removeEventListener("abort", done);
         clearTimeout(timer);
@@ -64,8 +75,16 @@ export function streamSink<T>(
     },
     async write(message: T): Promise<boolean> {
       if (over()) return false;
-      if (!call.write(message)) await waitForDrain();
+      if (!call.write(message)) await drained();
       return !over();
+    },
+    offer(message: T): boolean {
+      if (over()) return false;
+      return call.write(message);
+    },
+    drained,
+    sendHeaders(headers: Record<string, string>): void {
+      call.sendHeaders(headers);
     },
   };
 }

@@ -24,7 +24,6 @@ import {
 } from "./grpc_server.ts";
 import { GrpcClient, type RpcError } from "./grpc_client.ts";
 
-const OPTS = { sanitizeOps: false, sanitizeResources: false };
 const TEXT = {
   decode: (b: Uint8Array) => new TextDecoder().decode(b),
   encode: (s: string) => new TextEncoder().encode(s),
@@ -111,7 +110,7 @@ function unary(
   );
 }
 
-Deno.test({ name: "grpc: statuses and messages reach a grpc-js client", ...OPTS }, async () => {
+Deno.test({ name: "grpc: statuses and messages reach a grpc-js client" }, async () => {
   const { server, client } = await setup();
   try {
     assert.equal(await unary(client, "Echo", "hello"), "hello");
@@ -143,7 +142,7 @@ Deno.test({ name: "grpc: statuses and messages reach a grpc-js client", ...OPTS 
   }
 });
 
-Deno.test({ name: "grpc: metadata, binary metadata and deadlines", ...OPTS }, async () => {
+Deno.test({ name: "grpc: metadata, binary metadata and deadlines" }, async () => {
   const { server, port, client, seen } = await setup();
   try {
     const md = new Metadata();
@@ -185,7 +184,7 @@ Deno.test({ name: "grpc: metadata, binary metadata and deadlines", ...OPTS }, as
 });
 
 Deno.test(
-  { name: "grpc: server and bidirectional streams with a grpc-js client", ...OPTS },
+  { name: "grpc: server and bidirectional streams with a grpc-js client" },
   async () => {
     const { server, client } = await setup();
     try {
@@ -221,7 +220,7 @@ Deno.test(
 );
 
 Deno.test(
-  { name: "grpc: the wire — Trailers-Only, content types, encodings, framing", ...OPTS },
+  { name: "grpc: the wire — Trailers-Only, content types, encodings, framing" },
   async () => {
     const { server, port } = await setup();
     const peer = await RawPeer.connect(port);
@@ -300,7 +299,7 @@ Deno.test(
   },
 );
 
-Deno.test({ name: "grpc: non-gRPC requests get HTTP errors with a body", ...OPTS }, async () => {
+Deno.test({ name: "grpc: non-gRPC requests get HTTP errors with a body" }, async () => {
   const { server, port } = await setup();
   try {
     const res = await fetch(`http://127.0.0.1:${port}/t.T/Echo`).catch((e) => e);
@@ -337,7 +336,7 @@ Deno.test({ name: "grpc: non-gRPC requests get HTTP errors with a body", ...OPTS
 });
 
 Deno.test(
-  { name: "grpc: cancellation reaches the handler; our client's errors", ...OPTS },
+  { name: "grpc: cancellation reaches the handler; our client's errors" },
   async () => {
     const { server, port, seen } = await setup();
     const client = new GrpcClient(`127.0.0.1:${port}`);

@@ -15,8 +15,6 @@ import {
 } from "./h2_client.ts";
 import { encodeHeaders, type HeaderField } from "./hpack.ts";
 
-const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
-
 type Outcome = { status: number; message: string; bytes: number };
 const call = (c: H2Connection | H2Channel, headers: Uint8Array, body: Uint8Array) =>
   new Promise<Outcome>((resolve) =>
@@ -50,7 +48,6 @@ Deno.test("h2: addresses and status mappings", () => {
 
 Deno.test(
   "h2: calls to a grpc-js server: OK, UNIMPLEMENTED, big bodies, many at once",
-  GRPC_TEST,
   async () => {
     const { server, port } = await startEmptyServer();
     const address = `127.0.0.1:${port}`;
@@ -84,7 +81,7 @@ Deno.test(
   },
 );
 
-Deno.test("h2: MAX_CONCURRENT_STREAMS makes calls wait, not fail", GRPC_TEST, async () => {
+Deno.test("h2: MAX_CONCURRENT_STREAMS makes calls wait, not fail", async () => {
   const server = new Server({ "grpc.max_concurrent_streams": 2 });
   server.addService(serviceDefinition(SERVICE_NAMES.keyvalueBasic), {
     ...EMPTY_HANDLERS,
@@ -112,7 +109,7 @@ Deno.test("h2: MAX_CONCURRENT_STREAMS makes calls wait, not fail", GRPC_TEST, as
   }
 });
 
-Deno.test("h2: connection failures, close, and the reconnecting channel", GRPC_TEST, async () => {
+Deno.test("h2: connection failures, close, and the reconnecting channel", async () => {
   const { server, port } = await startEmptyServer();
   const address = `127.0.0.1:${port}`;
   const get = requestHeaders(address, serviceDefinition(SERVICE_NAMES.keyvalueBasic).Get.path);
@@ -242,7 +239,6 @@ function scriptedServer(
 
 Deno.test(
   "h2: PING, padding, priority, CONTINUATION, RST_STREAM, HTTP statuses, GOAWAY",
-  GRPC_TEST,
   async () => {
     // SETTINGS: MAX_FRAME_SIZE 16384, INITIAL_WINDOW_SIZE 100000, MAX_CONCURRENT_STREAMS 100.
     const settings = new Uint8Array(18);
@@ -327,7 +323,6 @@ Deno.test(
 
 Deno.test(
   "h2: a server that breaks the protocol fails the calls in flight",
-  GRPC_TEST,
   async () => {
     const s = scriptedServer(new Uint8Array(0), (id) =>
       // CONTINUATION without a HEADERS first.
@@ -386,7 +381,7 @@ async function stallingServer(options: Record<string, number> = {}, address = "1
   return { server, port, stalled };
 }
 
-Deno.test("h2: collected responses, and the transport flag", GRPC_TEST, async () => {
+Deno.test("h2: collected responses, and the transport flag", async () => {
   const { server, port } = await startEmptyServer();
   const address = `127.0.0.1:${port}`;
   const def = serviceDefinition(SERVICE_NAMES.keyvalueBasic);
@@ -429,7 +424,7 @@ Deno.test("h2: collected responses, and the transport flag", GRPC_TEST, async ()
   server.forceShutdown();
 });
 
-Deno.test("h2: cancelling calls in flight, waiting, and not yet connected", GRPC_TEST, async () => {
+Deno.test("h2: cancelling calls in flight, waiting, and not yet connected", async () => {
   const { server, port, stalled } = await stallingServer({ "grpc.max_concurrent_streams": 1 });
   const address = `127.0.0.1:${port}`;
   const def = serviceDefinition(SERVICE_NAMES.keyvalueBasic);
@@ -493,7 +488,7 @@ Deno.test("h2: cancelling calls in flight, waiting, and not yet connected", GRPC
   }
 });
 
-Deno.test("h2: a server on a Unix socket", GRPC_TEST, async () => {
+Deno.test("h2: a server on a Unix socket", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/plugin.sock`;
   const { server } = await stallingServer({}, `unix:${path}`);

@@ -15,8 +15,6 @@ import {
 import { grpcFrame, H2Connection, requestHeaders } from "./h2_client.ts";
 import { encodeHeaders } from "./hpack.ts";
 
-const OPTS = { sanitizeOps: false, sanitizeResources: false };
-
 /** An echo call by an ordinary client: the server still serves others. */
 async function echo(port: number): Promise<number> {
   const conn = await H2Connection.connect(`127.0.0.1:${port}`, 3000);
@@ -33,7 +31,7 @@ async function echo(port: number): Promise<number> {
   }
 }
 
-Deno.test({ name: "h2 defence: rapid reset (CVE-2023-44487)", ...OPTS }, async () => {
+Deno.test({ name: "h2 defence: rapid reset (CVE-2023-44487)" }, async () => {
   const { server, port, stats } = await startTestServer();
   try {
     const peer = await RawPeer.connect(port);
@@ -62,7 +60,7 @@ Deno.test({ name: "h2 defence: rapid reset (CVE-2023-44487)", ...OPTS }, async (
   }
 });
 
-Deno.test({ name: "h2 defence: CONTINUATION flood (CVE-2024-27316)", ...OPTS }, async () => {
+Deno.test({ name: "h2 defence: CONTINUATION flood (CVE-2024-27316)" }, async () => {
   const { server, port } = await startTestServer();
   try {
     // Many small CONTINUATION frames that never end the block.
@@ -93,7 +91,7 @@ Deno.test({ name: "h2 defence: CONTINUATION flood (CVE-2024-27316)", ...OPTS }, 
   }
 });
 
-Deno.test({ name: "h2 defence: oversized header lists and HPACK bombs", ...OPTS }, async () => {
+Deno.test({ name: "h2 defence: oversized header lists and HPACK bombs" }, async () => {
   const { server, port } = await startTestServer();
   try {
     const peer = await RawPeer.connect(port);
@@ -153,7 +151,7 @@ function varint(n: number): number[] {
   return out;
 }
 
-Deno.test({ name: "h2 defence: SETTINGS and PING floods", ...OPTS }, async () => {
+Deno.test({ name: "h2 defence: SETTINGS and PING floods" }, async () => {
   const { server, port } = await startTestServer();
   try {
     const settings = await RawPeer.connect(port);
@@ -190,7 +188,7 @@ Deno.test({ name: "h2 defence: SETTINGS and PING floods", ...OPTS }, async () =>
 });
 
 Deno.test(
-  { name: "h2 defence: a client that never reads costs a bounded buffer", ...OPTS },
+  { name: "h2 defence: a client that never reads costs a bounded buffer" },
   async () => {
     const { server, port, stats } = await startTestServer({ writeTimeoutMs: 2500 });
     try {
@@ -234,7 +232,7 @@ Deno.test(
 );
 
 Deno.test(
-  { name: "h2 defence: idle, half-open and slow connections are closed", ...OPTS },
+  { name: "h2 defence: idle, half-open and slow connections are closed" },
   async () => {
     const { server, port } = await startTestServer({
       handshakeTimeoutMs: 300,
@@ -278,7 +276,7 @@ Deno.test(
   },
 );
 
-Deno.test({ name: "h2 defence: garbage bytes end only their connection", ...OPTS }, async () => {
+Deno.test({ name: "h2 defence: garbage bytes end only their connection" }, async () => {
   const { server, port } = await startTestServer();
   try {
     // Not HTTP/2 at all (an HTTP/1.1 request).
@@ -309,7 +307,7 @@ Deno.test({ name: "h2 defence: garbage bytes end only their connection", ...OPTS
 });
 
 Deno.test(
-  { name: "h2: graceful drain finishes streams in flight, refuses new ones", ...OPTS },
+  { name: "h2: graceful drain finishes streams in flight, refuses new ones" },
   async () => {
     const { server, port } = await startTestServer();
     const peer = await RawPeer.connect(port);

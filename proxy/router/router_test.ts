@@ -54,9 +54,7 @@ async function serve(backend: Backend) {
 }
 
 const never = new Promise<never>(() => {});
-const OPTS = { sanitizeOps: false, sanitizeResources: false };
-
-Deno.test({ name: "router: async handlers, error mapping and logging", ...OPTS }, async () => {
+Deno.test({ name: "router: async handlers, error mapping and logging" }, async () => {
   const s = await serve(scripted({
     [`${KV}Get`]: () => Promise.resolve({ value: new Uint8Array([1]), found: true }),
     [`${KV}Set`]: () => Promise.reject(new StatusError(status.UNAVAILABLE, "backend down")),
@@ -109,7 +107,6 @@ Deno.test({ name: "router: async handlers, error mapping and logging", ...OPTS }
 
 Deno.test({
   name: "router: drain waits for calls in flight, then cuts them off with UNAVAILABLE",
-  ...OPTS,
 }, async () => {
   let release!: () => void;
   const slow = new Promise<void>((r) => release = r);

@@ -1,6 +1,6 @@
 /**
  * The proxy's side of the plugin handshake (CONTRACT §4, after HashiCorp
- * go-plugin; the plugin's side is `plugins/sdk/protocol.ts`): the first line
+ * go-plugin; its constants are `proto/plugin/protocol.ts`, shared with the plugins): the first line
  * a plugin writes on stdout, `CORE|APP|NETWORK|ADDRESS|PROTOCOL`, e.g.
  * `1|1|tcp|127.0.0.1:41234|grpc`, parsed and checked.
  *
@@ -9,7 +9,7 @@
 
 import { APP_PROTOCOL_VERSION, CORE_PROTOCOL_VERSION } from "../../proto/plugin/protocol.ts";
 
-// The constants of the protocol are defined once, by the plugin SDK.
+// The constants of the protocol are defined once, in proto/ (both sides import them).
 export {
   APP_PROTOCOL_VERSION,
   CORE_PROTOCOL_VERSION,

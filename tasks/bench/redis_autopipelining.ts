@@ -43,7 +43,7 @@ async function direct(url: string, pipelining: boolean, seconds: number, concurr
   });
   const backend = new RedisBackend(config, "direct", new Logger({}, "error"));
   while (backend.conn.state !== "ready") await new Promise((r) => setTimeout(r, 5));
-  const h = backend.unary();
+  const h = backend.handlers().unary;
   const value = new Uint8Array(100).fill(7);
   const ctx = { deadline: Infinity } as CallContext;
   let n = 0;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { SignJWT } from "jose";
 import { SERVICE_NAMES, serviceDefinition } from "../../proto/definitions.ts";
 import { GrpcClient } from "../../proto/transport/grpc_client.ts";
-import { GRPC_TEST, startTestProxy, type TestProxy } from "../../tests/_harness.ts";
+import { startTestProxy, type TestProxy } from "../../tests/_harness.ts";
 import { makeCertificates } from "../../tests/_tls.ts";
 import { runCtlCaptured } from "./_testing.ts";
 import { CallFailed, runCommand } from "./commands.ts";
@@ -33,7 +33,7 @@ async function setRaw(h: TestProxy, namespace: string, key: string, value: Uint8
 }
 
 Deno.test(
-  { name: "ctl: key-value, scan, ttl and list commands, human and --json", ...GRPC_TEST },
+  { name: "ctl: key-value, scan, ttl and list commands, human and --json" },
   async () => {
     const h = await startTestProxy(`
 namespaces:
@@ -229,7 +229,6 @@ namespaces:
 
 Deno.test({
   name: "ctl: a failed call is one line naming the method and status; exit 1",
-  ...GRPC_TEST,
 }, async () => {
   const h = await startTestProxy(`namespaces: [{ name: default, backend: memstore }]\n`);
   const ctl = (...args: string[]) => runCtlCaptured(["--target", h.address, ...args]);
@@ -326,7 +325,7 @@ Deno.test("ctl: usage errors exit 2 with one line; help exits 0", async () => {
 });
 
 Deno.test(
-  { name: "ctl: --tls-ca calls a TLS proxy, trusting only that CA", ...GRPC_TEST },
+  { name: "ctl: --tls-ca calls a TLS proxy, trusting only that CA" },
   async () => {
     const certs = await makeCertificates();
     const h = await startTestProxy(
@@ -395,7 +394,7 @@ Deno.test(
   },
 );
 
-Deno.test({ name: "ctl: --token and --token-env send a bearer token", ...GRPC_TEST }, async () => {
+Deno.test({ name: "ctl: --token and --token-env send a bearer token" }, async () => {
   const secretText = "a development secret of at least 32 bytes";
   Deno.env.set("PRISM_CTL_TEST_JWT_SECRET", secretText);
   const h = await startTestProxy(
@@ -438,7 +437,7 @@ Deno.test({ name: "ctl: --token and --token-env send a bearer token", ...GRPC_TE
   }
 });
 
-Deno.test({ name: "ctl: a closed stdout ends the command quietly", ...GRPC_TEST }, async () => {
+Deno.test({ name: "ctl: a closed stdout ends the command quietly" }, async () => {
   const h = await startTestProxy(`namespaces: [{ name: default, backend: memstore }]\n`);
   try {
     for (let i = 0; i < 5; i++) await runCtlCaptured(["--target", h.address, "set", `k${i}`, "v"]);
@@ -469,7 +468,7 @@ Deno.test({ name: "ctl: a closed stdout ends the command quietly", ...GRPC_TEST 
   }
 });
 
-Deno.test({ name: "ctl: commands refuse what is not a data command", ...GRPC_TEST }, () => {
+Deno.test({ name: "ctl: commands refuse what is not a data command" }, () => {
   const client = new GrpcClient("127.0.0.1:1");
   try {
     const ctx = {

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { type ClockSpec, prepareClock, runClockLoop, ThreadClock, TimerClock } from "./clock.ts";
 
-const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
-
 function spec(extra: Partial<ClockSpec> = {}): ClockSpec {
   return {
     rps: 1000,
@@ -34,7 +32,7 @@ function collect(
   });
 }
 
-Deno.test("clock: the thread clock releases every call on time, then ends", GRPC_TEST, async () => {
+Deno.test("clock: the thread clock releases every call on time, then ends", async () => {
   const clock = await ThreadClock.spawn();
   const { ups, endLateMs } = await collect((s, e) => clock.start(s, e), spec());
   assert.equal(ups.at(-1), 100);
@@ -61,7 +59,6 @@ Deno.test("clock: the timer clock does the same with every other call", async ()
 
 Deno.test(
   "clock: the loop stops on its flag; prepareClock gives a thread clock",
-  GRPC_TEST,
   async () => {
     const flag = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(flag, 0, 1);

@@ -6,8 +6,6 @@ import { parseFlags } from "./flags.ts";
 import { Generator, type GeneratorConfig, type SampleBatch } from "./generator.ts";
 import { runLoadTest, split } from "./runner.ts";
 
-const GRPC_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
-
 /** A KeyValueBasic server whose Get answers after `delayMs` (never, if Infinity). */
 async function slowServer(delayMs: number) {
   const server = new Server();
@@ -53,7 +51,6 @@ Deno.test("runner: split", () => {
 
 Deno.test(
   "generator: an open loop the target cannot keep up with drops its backlog at the end",
-  GRPC_TEST,
   async () => {
     const s = await slowServer(50);
     try {
@@ -84,7 +81,6 @@ Deno.test(
 
 Deno.test(
   "generator: calls that never end are counted as unfinished after the drain time",
-  GRPC_TEST,
   async () => {
     const s = await slowServer(Infinity);
     try {
@@ -105,7 +101,7 @@ Deno.test(
   },
 );
 
-Deno.test("runner: aborting stops the run early with what it measured", GRPC_TEST, async () => {
+Deno.test("runner: aborting stops the run early with what it measured", async () => {
   const s = await slowServer(1);
   try {
     for (const workers of ["0", "1"]) {

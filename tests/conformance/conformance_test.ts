@@ -9,7 +9,7 @@ import { status } from "@grpc/grpc-js";
 import { unary } from "../../proto/client.ts";
 import { DATA_SERVICES, SERVICE_NAMES, type ServiceName } from "../../proto/definitions.ts";
 import { assert, assertStatus, bytes } from "../_assert.ts";
-import { GRPC_TEST, startTestProxy } from "../_harness.ts";
+import { startTestProxy } from "../_harness.ts";
 import { keyvalueBasicSuite } from "./keyvalue_basic.ts";
 import { keyvalueScanSuite } from "./keyvalue_scan.ts";
 import { keyvalueTtlSuite } from "./keyvalue_ttl.ts";
@@ -101,7 +101,7 @@ async function conformanceOf(
 }
 
 Deno.test(
-  { name: "conformance: redis (plugin process → real redis-server)", ...GRPC_TEST },
+  { name: "conformance: redis (plugin process → real redis-server)" },
   async (t) => {
     const redis = await startRedis();
     const h = await startTestProxy(`
@@ -125,7 +125,7 @@ namespaces:
 );
 
 Deno.test(
-  { name: "conformance: kafka (plugin process → real Kafka broker)", ...GRPC_TEST },
+  { name: "conformance: kafka (plugin process → real Kafka broker)" },
   async (t) => {
     const kafka = await startKafka();
     const h = await startTestProxy(`
@@ -143,7 +143,7 @@ namespaces:
   },
 );
 
-Deno.test({ name: "conformance: memstore", ...GRPC_TEST }, async (t) => {
+Deno.test({ name: "conformance: memstore" }, async (t) => {
   const h = await startTestProxy(`
 namespaces:
   - name: default
