@@ -67,6 +67,11 @@ export interface PluginEntry {
     namespace: string,
     config: Record<string, unknown>,
   ): Promise<ConfigProblem | undefined>;
+  /**
+   * Environment variables its process needs besides its own `PRISM_<NAME>_*`
+   * (those a config names for secrets, e.g. `password_env`).
+   */
+  passEnv(config: Record<string, unknown>): string[];
   /** The `deno run` permission flags of its process, given the namespace's config. */
   permissions(config: Record<string, unknown>): Promise<string[]>;
   /** Runs the plugin process (`prism plugin <name> …`); resolves with its exit code. */
@@ -116,6 +121,7 @@ export const PLUGINS: Readonly<Record<PluginName, PluginEntry>> = Object.freeze(
     ],
     checkConfig: (namespace, config) =>
       check("redis", import("./redis/config.ts").then((m) => m.REDIS_SCHEMA), namespace, config),
+    passEnv: (config) => typeof config.password_env === "string" ? [config.password_env] : [],
     permissions: async (config) =>
       (await import("./redis/permissions.ts")).redisPluginPermissions(config),
     run: async (args) => await (await import("./redis/main.ts")).runRedisPlugin(args),
@@ -126,6 +132,10 @@ export const PLUGINS: Readonly<Record<PluginName, PluginEntry>> = Object.freeze(
     interfaces: [SERVICE_NAMES.pubsub, SERVICE_NAMES.stream],
     checkConfig: (namespace, config) =>
       check("kafka", import("./kafka/config.ts").then((m) => m.KAFKA_SCHEMA), namespace, config),
+    passEnv: (config) => {
+      const sasl = config.sasl as { password_env?: unknown } | undefined;
+      return typeof sasl?.password_env === "string" ? [sasl.password_env] : [];
+    },
     permissions: async (config) =>
       (await import("./kafka/permissions.ts")).kafkaPluginPermissions(config),
     run: async (args) => await (await import("./kafka/main.ts")).runKafkaPlugin(args),

@@ -52,6 +52,7 @@ import { daprComparison } from "./bench/dapr.ts";
 import { forwardingBench, socketHopBench } from "./bench/transport.ts";
 import { authBench } from "./bench/auth.ts";
 import { observabilityBench } from "./bench/observability.ts";
+import { clusterBench } from "./bench/cluster.ts";
 import { idleBench, type IdleResult } from "./bench/idle.ts";
 import { kafkaBench, type KafkaBenchResults } from "./bench/kafka.ts";
 import { operationMatrix } from "./bench/matrix.ts";
@@ -301,6 +302,15 @@ async function main(): Promise<number> {
     warmupS,
     rounds: values.quick ? 2 : 4,
   });
+  console.error("bench: one Redis against a Redis Cluster, through the proxy ...");
+  const redisCluster = await clusterBench({
+    durationS: Math.max(2, durationS),
+    warmupS,
+    rounds: values.quick ? 1 : 2,
+  });
+  console.error(
+    `  cluster/single throughput: get ${redisCluster.ratio.get}, set ${redisCluster.ratio.set}`,
+  );
   console.error("bench: proxy → kafka plugin → Kafka ...");
   const kafka: KafkaBenchResults = await kafkaBench({
     durationS: Math.max(3, durationS),
@@ -435,6 +445,7 @@ async function main(): Promise<number> {
       ...ghzRuns,
       ...(dapr?.scenarios ?? []),
       ...kafka.scenarios,
+      ...redisCluster.scenarios,
     ],
     micro,
     wasm: { ...wasm, wasm_bytes: wasmBytes },
@@ -446,6 +457,10 @@ async function main(): Promise<number> {
       fixed_rate: redisResults!.fixed,
       cpu_us_per_call_proxy_and_plugin: redisResults!.cpu,
       plugin_start_to_healthy: pluginStart,
+      cluster_vs_single: {
+        throughput_ratio: redisCluster.ratio,
+        p99_at_1000: redisCluster.p99_at_1000,
+      },
     },
     kafka: {
       ratios_vs_kafkajs: kafkaRatios,

@@ -36,7 +36,8 @@ export function spawnPrism(args: string[], env: Record<string, string> = {}): Pr
   const child = new Deno.Command(Deno.execPath(), {
     args: [...denoRunArgs(), ...args, ...extra],
     cwd: ROOT,
-    env: { PRISM_LOG_LEVEL: "info", ...env },
+    // As if started from the repository (prism resolves relative paths from INIT_CWD).
+    env: { PRISM_LOG_LEVEL: "info", INIT_CWD: ROOT, ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -144,11 +144,21 @@ export class TopicCatalog {
   async #create(topic: string, use: TopicUse, ctx?: CallContext): Promise<number> {
     const existing = await this.partitionsOf(topic, ctx);
     if (existing > 0) return existing;
-    const { partitions, replication_factor, request_timeout_ms } = this.#client.config;
+    const { partitions, replication_factor, min_insync_replicas, request_timeout_ms } =
+      this.#client.config;
     const numPartitions = use === "stream" ? 1 : partitions;
     const created = await this.run(ctx, true, () =>
       this.#client.admin.createTopics({
-        topics: [{ topic, numPartitions, replicationFactor: replication_factor }],
+        topics: [{
+          topic,
+          numPartitions,
+          replicationFactor: replication_factor,
+          ...(min_insync_replicas !== undefined
+            ? {
+              configEntries: [{ name: "min.insync.replicas", value: String(min_insync_replicas) }],
+            }
+            : {}),
+        }],
         waitForLeaders: true,
         timeout: request_timeout_ms,
       }));

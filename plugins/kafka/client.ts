@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { type Consumer, Kafka, type LogEntry, logLevel } from "kafkajs";
+import { type Consumer, Kafka, type LogEntry, logLevel, type SASLOptions } from "kafkajs";
+import { PluginConfigError } from "../sdk/config.ts";
 import type { Logger } from "../../proto/log/logger.ts";
 import type { KafkaConfig } from "./config.ts";
 import { patchKafkajs } from "./_kafkajs_patch.ts";
@@ -110,6 +111,7 @@ export class KafkaClient {
     this.kafka = new Kafka({
       clientId: config.client_id,
       brokers: config.brokers,
+      ...securityOf(config),
       connectionTimeout: config.connect_timeout_ms,
       requestTimeout: config.request_timeout_ms,
       // Bounded retries for metadata and admin requests: the call's deadline
@@ -176,3 +178,65 @@ export class KafkaClient {
     } catch { /* closing anyway */ }
   }
 }
+
+/**
+ * kafkajs's `ssl` and `sasl` options from a config: TLS files read, the SASL
+ * password taken from the variable `password_env` names. Throws a
+ * {@linkcode PluginConfigError} naming the file or variable (never the
+ * secret) when one cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { securityOf } from "./client.ts";
+ * const s = securityOf(
+ *   { tls: undefined, sasl: { mechanism: "scram-sha-256", username: "app", password_env: "PW" } },
+ *   (name) => name === "PW" ? "s3cret" : undefined,
+ * );
+ * console.log(s.sasl?.mechanism, s.ssl); // "scram-sha-256" undefined
+ * ```
+ */
+export function securityOf(
+  config: Pick<KafkaConfig, "tls" | "sasl">,
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): { ssl?: KafkaSsl; sasl?: SASLOptions } {
+  const out: { ssl?: KafkaSsl; sasl?: SASLOptions } = {};
+  if (config.tls !== undefined) {
+    const read = (field: "ca_file" | "cert_file" | "key_file") => {
+      const file = config.tls?.[field];
+      if (file === undefined) return undefined;
+      try {
+        return Deno.readTextFileSync(file);
+      } catch (err) {
+        throw new PluginConfigError(
+          `tls.${field}`,
+          `Cannot configure kafka as 'tls.${field}' cannot be read (${file}): ${
+            (err as Error).message
+          }`,
+        );
+      }
+    };
+    const ca = read("ca_file");
+    const cert = read("cert_file");
+    const key = read("key_file");
+    out.ssl = {
+      ...(ca !== undefined ? { ca: [ca] } : {}),
+      ...(cert !== undefined ? { cert } : {}),
+      ...(key !== undefined ? { key } : {}),
+    };
+  }
+  if (config.sasl !== undefined) {
+    const { mechanism, username, password_env } = config.sasl;
+    const password = env(password_env);
+    if (password === undefined) {
+      throw new PluginConfigError(
+        "sasl.password_env",
+        `Cannot configure kafka as 'sasl.password_env' names ${password_env}, which is not set in the plugin's environment`,
+      );
+    }
+    out.sasl = { mechanism, username, password } as SASLOptions;
+  }
+  return out;
+}
+
+/** kafkajs's TLS options (a subset of node:tls's). */
+type KafkaSsl = { ca?: string[]; cert?: string; key?: string };

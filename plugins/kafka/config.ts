@@ -10,6 +10,9 @@
  * | `topic_prefix` | string | `"<namespace>."` | prepended to every topic and stream name |
  * | `partitions` | integer ≥ 1 | 1 | partitions of a pub/sub topic created on first use (order per topic holds with 1) |
  * | `replication_factor` | integer ≥ 1 | 1 | replicas of a topic created on first use |
+ * | `min_insync_replicas` | integer ≥ 1 | — | `min.insync.replicas` of a topic created on first use (the broker's default otherwise) |
+ * | `tls` | `{ ca_file?, cert_file?, key_file? }` | — | TLS to the brokers: a CA to trust, a client certificate |
+ * | `sasl` | `{ mechanism, username, password_env }` | — | SASL: `plain`, `scram-sha-256` or `scram-sha-512`; the password from the named variable |
  * | `publish_timeout_ms` | integer ≥ 1 | 5000 | longest a Publish/Append waits for the broker's acknowledgement |
  * | `connect_timeout_ms` | integer ≥ 1 | 1000 | one connection attempt |
  * | `request_timeout_ms` | integer ≥ 1 | 5000 | one Kafka request |
@@ -134,6 +137,54 @@ export const KAFKA_SCHEMA = defineSchema({
     min: 1,
     max: 100,
     description: "replicas of a topic created on first use",
+  },
+  min_insync_replicas: {
+    type: "integer",
+    optional: true,
+    min: 1,
+    max: 100,
+    env: false,
+    description: "min.insync.replicas of a topic created on first use (default: the broker's)",
+  },
+  tls: {
+    type: "object",
+    optional: true,
+    fields: {
+      ca_file: { type: "string", optional: true, description: "PEM CA certificates to trust" },
+      cert_file: { type: "string", optional: true, description: "PEM client certificate" },
+      key_file: {
+        type: "string",
+        optional: true,
+        description: "PEM key of the client certificate",
+      },
+    },
+    check: (v) =>
+      (v.cert_file === undefined) !== (v.key_file === undefined)
+        ? "needs both cert_file and key_file, or neither"
+        : undefined,
+    description: "TLS to the brokers",
+  },
+  sasl: {
+    type: "object",
+    optional: true,
+    fields: {
+      mechanism: {
+        type: "string",
+        check: (v) =>
+          ["plain", "scram-sha-256", "scram-sha-512"].includes(v)
+            ? undefined
+            : "must be plain, scram-sha-256 or scram-sha-512",
+        description: "the SASL mechanism",
+      },
+      username: { type: "string", description: "the SASL user" },
+      password_env: {
+        type: "string",
+        check: (v) =>
+          /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : "must be an environment variable's name",
+        description: "the environment variable holding the password",
+      },
+    },
+    description: "SASL authentication (the password never is config)",
   },
   publish_timeout_ms: {
     type: "integer",

@@ -7,10 +7,12 @@
  *   advertised listener, which the config cannot know in advance;
  * - `--allow-env`: broad, because kafkajs reads `process.env` when it is
  *   imported. The plugin is spawned with a cleared environment (only
- *   `PRISM_PLUGIN_MAGIC_COOKIE`, `PRISM_LOG_LEVEL` and `PRISM_KAFKA_*`), so
- *   the broad flag exposes nothing else.
+ *   `PRISM_PLUGIN_MAGIC_COOKIE`, `PRISM_LOG_LEVEL`, `PRISM_KAFKA_*` and the
+ *   variable `sasl.password_env` names), so the broad flag exposes nothing
+ *   else;
+ * - `--allow-read=<the tls files>` when `tls` names files.
  *
- * Nothing else: no read, write, run, sys or ffi (the plugin's tests run it
+ * Nothing else: no write, run, sys or ffi (the plugin's tests run it
  * with only these flags).
  *
  * @module
@@ -24,8 +26,20 @@
  * import { kafkaPluginPermissions } from "./permissions.ts";
  * console.log(kafkaPluginPermissions({ brokers: ["kafka-1:9092"] }));
  * // ["--allow-net", "--allow-env"]
+ * console.log(kafkaPluginPermissions({ tls: { ca_file: "/etc/prism/kafka-ca.pem" } }));
+ * // ["--allow-net", "--allow-env", "--allow-read=/etc/prism/kafka-ca.pem"]
  * ```
  */
-export function kafkaPluginPermissions(_config: Record<string, unknown>): string[] {
-  return ["--allow-net", "--allow-env"];
+export function kafkaPluginPermissions(config: Record<string, unknown>): string[] {
+  const tls = config.tls !== null && typeof config.tls === "object" && !Array.isArray(config.tls)
+    ? config.tls as Record<string, unknown>
+    : {};
+  const files = ["ca_file", "cert_file", "key_file"].map((k) => tls[k]).filter((f) =>
+    typeof f === "string" && f !== ""
+  );
+  return [
+    "--allow-net",
+    "--allow-env",
+    ...(files.length > 0 ? [`--allow-read=${files.join(",")}`] : []),
+  ];
 }

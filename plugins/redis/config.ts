@@ -17,10 +17,15 @@
  * | `slow_ping_ms` | integer ≥ 1 | 100 | health is DEGRADED when PING takes longer |
  * | `auto_pipelining` | boolean | false | ioredis auto-pipelining (measured: no gain at 64 calls in flight through gRPC, see `tasks/bench/redis_autopipelining.ts`) |
  * | `scan_count` | integer ≥ 1 | 1000 | `SCAN … COUNT` hint and `MGET` batch size |
+ * | `cluster` | `{ nodes: ["host:port", ...] }` | — | Redis Cluster (instead of `url`): seed nodes; the others are discovered |
+ * | `sentinel` | `{ master: NAME, nodes: ["host:port", ...] }` | — | the master that Redis Sentinel names (instead of `url`) |
+ * | `tls` | `{ ca_file?, cert_file?, key_file? }` | — | TLS (also turned on by `rediss://`): a CA to trust, a client certificate |
+ * | `username` | string | — | ACL user (`AUTH username password`) |
+ * | `password_env` | string | — | the environment variable that holds the password (never the password itself) |
  *
  * @module
  */
-import { type ConfigOf, defineSchema } from "../sdk/config.ts";
+import { type ConfigOf, defineSchema, PluginConfigError } from "../sdk/config.ts";
 import { RESILIENCE_SETTINGS } from "../sdk/resilience.ts";
 
 /** The default Redis.
@@ -156,7 +161,120 @@ export const REDIS_SCHEMA = defineSchema({
     max: 100_000,
     description: "SCAN COUNT hint and MGET batch size",
   },
+  cluster: {
+    type: "object",
+    optional: true,
+    fields: {
+      nodes: { type: "string[]", check: nodesProblem, description: "seed nodes, host:port" },
+    },
+    description: "Redis Cluster instead of one server: its seed nodes",
+  },
+  sentinel: {
+    type: "object",
+    optional: true,
+    fields: {
+      master: {
+        type: "string",
+        check: (v) => v === "" ? "must name the master" : undefined,
+        description: "the master's name in Sentinel",
+      },
+      nodes: { type: "string[]", check: nodesProblem, description: "Sentinel nodes, host:port" },
+    },
+    description: "the master Redis Sentinel names, instead of one server",
+  },
+  tls: {
+    type: "object",
+    optional: true,
+    fields: {
+      ca_file: { type: "string", optional: true, description: "PEM CA certificates to trust" },
+      cert_file: { type: "string", optional: true, description: "PEM client certificate" },
+      key_file: {
+        type: "string",
+        optional: true,
+        description: "PEM key of the client certificate",
+      },
+    },
+    check: (v) =>
+      (v.cert_file === undefined) !== (v.key_file === undefined)
+        ? "needs both cert_file and key_file, or neither"
+        : undefined,
+    description: "TLS to Redis (rediss:// URLs turn it on too)",
+  },
+  username: {
+    type: "string",
+    optional: true,
+    env: false,
+    description: "ACL user",
+  },
+  password_env: {
+    type: "string",
+    optional: true,
+    env: false,
+    check: (v) =>
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : "must be an environment variable's name",
+    description: "the environment variable holding the password (the password never is config)",
+  },
 });
+
+/**
+ * What is wrong with a list of `host:port` nodes, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { nodesProblem } from "./config.ts";
+ * console.log(nodesProblem(["10.0.0.1:7000", "[::1]:7001"])); // undefined
+ * console.log(nodesProblem(["cache"])); // "must be host:port pairs (\"cache\" is not)"
+ * ```
+ */
+export function nodesProblem(nodes: string[]): string | undefined {
+  if (nodes.length === 0) return "must name at least one node";
+  const bad = nodes.find((n) => parseNode(n) === undefined);
+  return bad === undefined ? undefined : `must be host:port pairs (${JSON.stringify(bad)} is not)`;
+}
+
+/**
+ * Splits `host:port` (IPv6 in brackets); undefined when it is not one.
+ *
+ * @example
+ * ```ts
+ * import { parseNode } from "./config.ts";
+ * console.log(parseNode("[::1]:7001")); // { host: "::1", port: 7001 }
+ * console.log(parseNode("cache")); // undefined
+ * ```
+ */
+export function parseNode(node: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(node);
+  if (m === null) return undefined;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1] ?? m[2], port };
+}
+
+/**
+ * How the namespace reaches Redis, or a message saying why the settings
+ * contradict each other.
+ *
+ * @example
+ * ```ts
+ * import { redisTopology } from "./config.ts";
+ * console.log(redisTopology({ cluster: { nodes: ["a:1"] }, sentinel: undefined })); // "cluster"
+ * ```
+ */
+export function redisTopology(
+  config: Pick<RedisConfig, "cluster" | "sentinel">,
+): "server" | "cluster" | "sentinel" {
+  if (config.cluster !== undefined && config.sentinel !== undefined) {
+    throw new PluginConfigError(
+      "cluster",
+      "Cannot configure redis with both 'cluster' and 'sentinel': a namespace uses one of them",
+    );
+  }
+  return config.cluster !== undefined
+    ? "cluster"
+    : config.sentinel !== undefined
+    ? "sentinel"
+    : "server";
+}
 
 /** A loaded config.
  *

@@ -4,15 +4,19 @@
  *
  * - `--allow-net=127.0.0.1,<redis host:port>`: its own gRPC server on
  *   loopback (any port: it binds an ephemeral one) and its Redis (and, when
- *   `OTEL_EXPORTER_OTLP_*ENDPOINT` turns tracing on, the collector);
+ *   `OTEL_EXPORTER_OTLP_*ENDPOINT` turns tracing on, the collector); with
+ *   `cluster` or `sentinel`, any host (`--allow-net`): Redis announces the
+ *   nodes to reach, so they cannot be listed ahead;
+ * - `--allow-read=<the tls files>` when `tls` names files;
  * - `--allow-env`: broad, because ioredis loads the `debug` package, which
  *   enumerates `process.env` when it is imported (`Object.keys(process.env)`
  *   needs the unrestricted flag; a list of names fails with NotCapable).
  *   Spawn the plugin with a cleared environment (only
- *   `PRISM_PLUGIN_MAGIC_COOKIE`, `PRISM_LOG_LEVEL`, `PRISM_REDIS_*` and `OTEL_*`), so
- *   that the broad flag exposes nothing else.
+ *   `PRISM_PLUGIN_MAGIC_COOKIE`, `PRISM_LOG_LEVEL`, `PRISM_REDIS_*`, `OTEL_*`
+ *   and the variable `password_env` names), so that the broad flag exposes
+ *   nothing else.
  *
- * Nothing else: no read, write, run, sys or ffi (verified by running the
+ * Nothing else: no write, run, sys or ffi (verified by running the
  * plugin with only these flags: `permissions_test.ts`).
  *
  * @module
@@ -32,6 +36,11 @@ import { otlpTracesUrl } from "../../proto/trace/tracer.ts";
  * import { redisPluginPermissions } from "./permissions.ts";
  * console.log(redisPluginPermissions({ url: "redis://cache.internal:6380" }, () => undefined));
  * // ["--allow-net=127.0.0.1,cache.internal:6380", "--allow-env"]
+ * console.log(redisPluginPermissions({
+ *   cluster: { nodes: ["10.0.0.1:7000"] },
+ *   tls: { ca_file: "/etc/prism/ca.pem" },
+ * }, () => undefined));
+ * // ["--allow-net", "--allow-env", "--allow-read=/etc/prism/ca.pem"]
  * ```
  */
 export function redisPluginPermissions(
@@ -61,5 +70,20 @@ export function redisPluginPermissions(
       if (!hosts.includes(entry) && u.hostname !== "127.0.0.1") hosts.push(entry);
     } catch { /* not a URL: the exporter reports it */ }
   }
-  return [`--allow-net=${hosts.join(",")}`, "--allow-env"];
+  // A cluster or Sentinel announces the nodes to use (masters, replicas,
+  // a promoted replica): the plugin cannot know them ahead, so it may reach
+  // any host.
+  const discovers = isObject(config.cluster) || isObject(config.sentinel);
+  const flags = [discovers ? "--allow-net" : `--allow-net=${hosts.join(",")}`, "--allow-env"];
+  // The TLS files it reads, and nothing else.
+  const tls = isObject(config.tls) ? config.tls : {};
+  const files = ["ca_file", "cert_file", "key_file"].map((k) => tls[k]).filter((f) =>
+    typeof f === "string" && f !== ""
+  );
+  if (files.length > 0) flags.push(`--allow-read=${files.join(",")}`);
+  return flags;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }

@@ -10,6 +10,10 @@
  * - Values come in `MGET` batches (at most `scan_count` keys, never more
  *   than the limit still takes) of the keys one `SCAN` step returned; keys
  *   that vanished in between (nil) are skipped.
+ * - On a Redis Cluster every master is scanned in turn (each key lives on
+ *   exactly one; a key seen on two while its slot moves is still sent
+ *   once), and values come from GETs routed by slot (MGET cannot span
+ *   slots).
  * - `limit > 0` stops the scan after that many entries; a cancelled call
  *   or a passed deadline stops it at the next step.
  *
@@ -17,11 +21,13 @@
  */
 import type { CallContext } from "../sdk/interceptors.ts";
 import type { StreamSink } from "../sdk/stream.ts";
+import type { Redis } from "ioredis";
 import type { RedisBackend } from "./backend.ts";
 
 /** One `SCAN` step: the next cursor and the new (deduplicated) keys. */
 async function step(
   backend: RedisBackend,
+  target: Redis,
   cursor: string,
   pattern: string,
   seen: Set<string>,
@@ -31,7 +37,7 @@ async function step(
     ctx,
     { op: "scan", key: pattern, idempotent: true },
     () =>
-      backend.conn.client.scan(
+      target.scan(
         cursor,
         "MATCH",
         pattern,
@@ -74,36 +80,39 @@ export async function scanEntries(
   const max = limit > 0 ? limit : Infinity;
   const batch = backend.config.scan_count;
   let sent = 0;
-  let cursor = "0";
-  do {
-    if (out.closed) return;
-    const [next, fresh] = await step(backend, cursor, pattern, seen, ctx);
-    cursor = next;
-    if (!withValues) {
-      for (const key of fresh) {
-        if (sent >= max) return;
-        if (!(await out.write({ key: backend.keys.strip(key) }))) return;
-        sent++;
+  for (const target of backend.conn.scanTargets()) {
+    let cursor = "0";
+    do {
+      if (out.closed) return;
+      const [next, fresh] = await step(backend, target, cursor, pattern, seen, ctx);
+      cursor = next;
+      if (!withValues) {
+        for (const key of fresh) {
+          if (sent >= max) return;
+          if (!(await out.write({ key: backend.keys.strip(key) }))) return;
+          sent++;
+        }
+        continue;
       }
-      continue;
-    }
-    for (let start = 0; start < fresh.length && sent < max;) {
-      // Fetch no more values than the limit can still take.
-      const keys = fresh.slice(start, start + Math.min(batch, max - sent));
-      start += keys.length;
-      const values = await backend.run(
-        ctx,
-        { op: "scan", key: prefix, idempotent: true },
-        () => backend.conn.client.mgetBuffer(...keys),
-      );
-      for (let i = 0; i < keys.length; i++) {
-        const value = values[i];
-        if (value === null) continue; // deleted (or no longer a plain value) since SCAN saw it
-        if (!(await out.write({ key: backend.keys.strip(keys[i]), value }))) return;
-        sent++;
+      for (let start = 0; start < fresh.length && sent < max;) {
+        // Fetch no more values than the limit can still take.
+        const keys = fresh.slice(start, start + Math.min(batch, max - sent));
+        start += keys.length;
+        const values = await backend.run(
+          ctx,
+          { op: "scan", key: prefix, idempotent: true },
+          () => backend.conn.values(keys),
+        );
+        for (let i = 0; i < keys.length; i++) {
+          const value = values[i];
+          if (value === null) continue; // deleted (or no longer a plain value) since SCAN saw it
+          if (!(await out.write({ key: backend.keys.strip(keys[i]), value }))) return;
+          sent++;
+        }
       }
-    }
-  } while (cursor !== "0" && sent < max);
+    } while (cursor !== "0" && sent < max);
+    if (sent >= max) return;
+  }
 }
 
 /**
@@ -123,10 +132,12 @@ export async function countKeys(
 ): Promise<number> {
   const pattern = backend.keys.pattern(prefix);
   const seen = new Set<string>();
-  let cursor = "0";
-  do {
-    if (ctx.signal.aborted) break;
-    [cursor] = await step(backend, cursor, pattern, seen, ctx);
-  } while (cursor !== "0");
+  for (const target of backend.conn.scanTargets()) {
+    let cursor = "0";
+    do {
+      if (ctx.signal.aborted) return seen.size;
+      [cursor] = await step(backend, target, cursor, pattern, seen, ctx);
+    } while (cursor !== "0");
+  }
   return seen.size;
 }

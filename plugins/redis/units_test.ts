@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { status } from "../../proto/status.ts";
-import { loadConfig } from "../sdk/config.ts";
+import { loadConfig, PluginConfigError } from "../sdk/config.ts";
 import { BackendUnavailableError } from "../sdk/errors.ts";
-import { DEFAULT_URL, parseRedisUrl, REDIS_SCHEMA } from "./config.ts";
-import { reconnectDelay } from "./connection.ts";
+import { DEFAULT_URL, parseRedisUrl, REDIS_SCHEMA, redisTopology } from "./config.ts";
+import { credentialsOf, reconnectDelay } from "./connection.ts";
 import { isReply, isRetryableRedisError, mapRedisError } from "./errors.ts";
 import { escapeGlob, KeySpace } from "./keys.ts";
 import { redisPluginPermissions } from "./permissions.ts";
@@ -36,6 +36,11 @@ Deno.test("redis config: defaults and URL checks", () => {
     slow_ping_ms: 100,
     auto_pipelining: false,
     scan_count: 1000,
+    cluster: undefined,
+    sentinel: undefined,
+    tls: undefined,
+    username: undefined,
+    password_env: undefined,
   });
   assert.deepEqual(parseRedisUrl("redis://h"), { host: "h", port: 6379, tls: false, db: 0 });
   assert.deepEqual(parseRedisUrl("rediss://u:p@h:1/"), { host: "h", port: 1, tls: true, db: 0 });
@@ -179,4 +184,68 @@ Deno.test("redis plugin: identity", () => {
     "prism.interfaces.keyvalue.KeyValueTTLInterface",
     "prism.interfaces.list.ListBasicInterface",
   ]);
+});
+
+Deno.test("redis config: cluster, sentinel, TLS and credentials", () => {
+  const load = (block: Record<string, unknown>) =>
+    loadConfig("redis", REDIS_SCHEMA, block, { namespace: "cache", env: () => undefined });
+  assert.equal(redisTopology(load({})), "server");
+  assert.equal(redisTopology(load({ cluster: { nodes: ["127.0.0.1:7000"] } })), "cluster");
+  assert.equal(
+    redisTopology(load({ sentinel: { master: "m", nodes: ["[::1]:26379"] } })),
+    "sentinel",
+  );
+  assert.throws(
+    () =>
+      redisTopology(
+        load({ cluster: { nodes: ["a:1"] }, sentinel: { master: "m", nodes: ["b:2"] } }),
+      ),
+    /both 'cluster' and 'sentinel'/,
+  );
+  assert.throws(
+    () => load({ cluster: { nodes: ["cache"] } }),
+    /'cluster\.nodes' must be host:port/,
+  );
+  assert.throws(() => load({ sentinel: { master: "", nodes: ["a:1"] } }), /must name the master/);
+  assert.throws(() => load({ tls: { cert_file: "c.pem" } }), /needs both cert_file and key_file/);
+  assert.throws(() => load({ password_env: "not a name" }), /environment variable's name/);
+
+  // The secret comes from the environment; errors name the variable, never a value.
+  const config = load({ username: "app", password_env: "APP_PW" });
+  assert.deepEqual(credentialsOf(config, (n) => n === "APP_PW" ? "pw" : undefined), {
+    username: "app",
+    password: "pw",
+  });
+  assert.throws(
+    () => credentialsOf(config, () => undefined),
+    (e: PluginConfigError) =>
+      e.field === "password_env" && /names APP_PW, which is not set/.test(e.message),
+  );
+  assert.throws(
+    () => credentialsOf(load({ tls: { ca_file: "/nonexistent/ca.pem" } })),
+    (e: PluginConfigError) =>
+      e.field === "tls.ca_file" &&
+      /'tls\.ca_file' cannot be read \(\/nonexistent\/ca\.pem\)/.test(e.message),
+  );
+  assert.deepEqual(credentialsOf(load({ url: "rediss://h:1" })).tls, {
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+  });
+
+  // A cluster or Sentinel announces its nodes: any host; TLS files readable, nothing else.
+  assert.deepEqual(
+    redisPluginPermissions(
+      {
+        cluster: { nodes: ["10.0.0.1:7000"] },
+        tls: { ca_file: "/ca.pem", cert_file: "/c.pem", key_file: "/k.pem" },
+      },
+      () => undefined,
+    ),
+    ["--allow-net", "--allow-env", "--allow-read=/ca.pem,/c.pem,/k.pem"],
+  );
+  assert.deepEqual(
+    redisPluginPermissions({ sentinel: { master: "m", nodes: ["a:1"] } }, () => undefined),
+    ["--allow-net", "--allow-env"],
+  );
 });

@@ -23,7 +23,18 @@
  * console.log(t);
  * ```
  */
-export type SettingType = "string" | "integer" | "boolean" | "string[]";
+export type SettingType = "string" | "integer" | "boolean" | "string[]" | "object";
+
+/** The scalar setting types (everything but a nested block).
+ *
+ * @example
+ * ```ts
+ * import type { ScalarType } from "./config.ts";
+ * const t: ScalarType = "string[]";
+ * console.log(t); // "string[]"
+ * ```
+ */
+export type ScalarType = Exclude<SettingType, "object">;
 
 /** The JS type of a {@linkcode SettingType}.
  *
@@ -34,7 +45,7 @@ export type SettingType = "string" | "integer" | "boolean" | "string[]";
  * console.log(n);
  * ```
  */
-export type ValueOf<T extends SettingType> = T extends "string" ? string
+export type ValueOf<T extends ScalarType> = T extends "string" ? string
   : T extends "integer" ? number
   : T extends "boolean" ? boolean
   : string[];
@@ -62,8 +73,10 @@ export interface DefaultContext {
  * console.log(s.default);
  * ```
  */
-export interface SettingOf<T extends SettingType> {
+export interface SettingOf<T extends ScalarType> {
   type: T;
+  /** May be absent (then undefined) although it has no default. */
+  optional?: boolean;
   /** Used when neither the config block nor the environment sets it; required otherwise. */
   default?: ValueOf<T> | ((ctx: DefaultContext) => ValueOf<T>);
   /** Smallest allowed value (integers). */
@@ -88,8 +101,45 @@ export interface SettingOf<T extends SettingType> {
  * console.log(s.type);
  * ```
  */
-export type Setting<T extends SettingType = SettingType> = T extends SettingType ? SettingOf<T>
+export type Setting<T extends SettingType = SettingType> = T extends ScalarType ? SettingOf<T>
+  : T extends "object" ? ObjectSetting
   : never;
+
+/**
+ * A nested block of settings (e.g. `cluster: { nodes: [...] }`), loaded
+ * against its own schema; its fields' errors name the path
+ * (`'cluster.nodes'`). Nested settings take no environment overrides.
+ *
+ * @example
+ * ```ts
+ * import { defineSchema, loadConfig } from "./config.ts";
+ * const schema = defineSchema({
+ *   cluster: {
+ *     type: "object",
+ *     optional: true,
+ *     fields: { nodes: { type: "string[]", description: "seed nodes" } },
+ *     description: "Redis Cluster",
+ *   },
+ * });
+ * const c = loadConfig("redis", schema, { cluster: { nodes: ["10.0.0.1:7000"] } }, {
+ *   namespace: "ns",
+ *   env: () => undefined,
+ * });
+ * console.log(c.cluster?.nodes); // ["10.0.0.1:7000"]
+ * console.log(loadConfig("redis", schema, {}, { namespace: "ns" }).cluster); // undefined
+ * ```
+ */
+export interface ObjectSetting<F extends ConfigSchema = ConfigSchema> {
+  type: "object";
+  /** The block's own settings. */
+  fields: F;
+  /** May be absent (then undefined). Otherwise it is loaded from `{}` when absent. */
+  optional?: boolean;
+  /** Further checks of the loaded block: returns what is wrong, or undefined. */
+  check?: (value: ConfigOf<F>) => string | undefined;
+  /** One line for people reading the schema. */
+  description: string;
+}
 
 /** A plugin's settings by key (snake_case, as written in the YAML config).
  *
@@ -113,8 +163,23 @@ export type ConfigSchema = Record<string, Setting>;
  * ```
  */
 export type ConfigOf<S extends ConfigSchema> = {
-  -readonly [K in keyof S]: ValueOf<S[K]["type"]>;
+  -readonly [K in keyof S]: S[K] extends { optional: true } ? SettingValue<S[K]> | undefined
+    : SettingValue<S[K]>;
 };
+
+/** The loaded value of one setting (a nested block's config, or a scalar's JS value).
+ *
+ * @example
+ * ```ts
+ * import type { SettingValue } from "./config.ts";
+ * const n: SettingValue<{ type: "integer"; description: "" }> = 3;
+ * console.log(n); // 3
+ * ```
+ */
+export type SettingValue<T> = T extends { type: "object"; fields: infer F extends ConfigSchema }
+  ? ConfigOf<F>
+  : T extends { type: infer V extends ScalarType } ? ValueOf<V>
+  : never;
 
 /**
  * Declares a schema, keeping each setting's literal type so that
@@ -221,6 +286,7 @@ function describe(value: unknown): string {
 }
 
 const ARTICLE: Record<SettingType, string> = {
+  object: "a mapping of settings",
   string: "a string",
   integer: "an integer",
   boolean: "a boolean (true or false)",
@@ -228,7 +294,7 @@ const ARTICLE: Record<SettingType, string> = {
 };
 
 /** Parses an environment variable's text as a setting of `type`; undefined when it does not parse. */
-function fromEnvText(type: SettingType, text: string): unknown {
+function fromEnvText(type: ScalarType, text: string): unknown {
   switch (type) {
     case "string":
       return text;
@@ -247,6 +313,8 @@ function fromEnvText(type: SettingType, text: string): unknown {
 
 function hasType(type: SettingType, value: unknown): boolean {
   switch (type) {
+    case "object":
+      return value !== null && typeof value === "object" && !Array.isArray(value);
     case "string":
       return typeof value === "string";
     case "integer":
@@ -303,19 +371,6 @@ export function loadConfig<S extends ConfigSchema>(
   if (block === null || typeof block !== "object" || Array.isArray(block)) {
     fail("", "the config must be a JSON object", block);
   }
-  const given = block as Record<string, unknown>;
-  const known = Object.keys(schema);
-  for (const key of Object.keys(given)) {
-    if (!Object.hasOwn(schema, key)) {
-      const near = closest(key, known);
-      throw new PluginConfigError(
-        key,
-        `Cannot configure ${plugin}: '${key}' is not a setting${
-          near ? `; did you mean '${near}'?` : ""
-        } (settings: ${known.join(", ")})`,
-      );
-    }
-  }
   const getEnv = options.env ?? ((name: string) => Deno.env.get(name));
   const readEnv = (name: string) => {
     try {
@@ -324,42 +379,103 @@ export function loadConfig<S extends ConfigSchema>(
       return undefined; // no --allow-env for it: not set, as far as we can tell
     }
   };
+  return loadBlock(plugin, schema, block as Record<string, unknown>, [], {
+    namespace: options.namespace,
+    readEnv,
+    fail,
+  }) as ConfigOf<S>;
+}
+
+/** Loads one block (the config, or a nested one at `path`) against `schema`. */
+function loadBlock(
+  plugin: string,
+  schema: ConfigSchema,
+  given: Record<string, unknown>,
+  path: string[],
+  ctx: {
+    namespace: string;
+    readEnv: (name: string) => string | undefined;
+    fail: (field: string, what: string, value: unknown) => never;
+  },
+): Record<string, unknown> {
+  const { fail } = ctx;
+  const known = Object.keys(schema);
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(schema, key)) {
+      const near = closest(key, known);
+      const name = [...path, key].join(".");
+      throw new PluginConfigError(
+        name,
+        `Cannot configure ${plugin}: '${name}' is not a setting${
+          near ? `; did you mean '${near}'?` : ""
+        } (settings${path.length > 0 ? ` of '${path.join(".")}'` : ""}: ${known.join(", ")})`,
+      );
+    }
+  }
   const out: Record<string, unknown> = {};
-  for (const [key, setting] of Object.entries(schema)) {
+  for (const [key, declared] of Object.entries(schema)) {
+    const setting = declared as LooseSetting;
+    const name = [...path, key].join(".");
     let value: unknown;
-    let field = `'${key}'`;
+    let field = `'${name}'`;
+    // Environment overrides are for top-level scalars only.
     const envName = envVarName(plugin, key);
-    const envText = setting.env === false ? undefined : readEnv(envName);
+    const envText = path.length > 0 || setting.type === "object" || setting.env === false
+      ? undefined
+      : ctx.readEnv(envName);
     if (envText !== undefined) {
-      field = `'${key}' (from ${envName})`;
-      value = fromEnvText(setting.type, envText);
-      if (value === undefined) fail(key, `${field} must be ${ARTICLE[setting.type]}`, envText);
+      field = `'${name}' (from ${envName})`;
+      value = fromEnvText(setting.type as ScalarType, envText);
+      if (value === undefined) fail(name, `${field} must be ${ARTICLE[setting.type]}`, envText);
     } else if (given[key] !== undefined && given[key] !== null) {
       value = given[key];
-    } else if (setting.default !== undefined) {
+    } else if (setting.type !== "object" && setting.default !== undefined) {
       value = typeof setting.default === "function"
-        ? setting.default({ namespace: options.namespace })
+        ? setting.default({ namespace: ctx.namespace })
         : setting.default;
+    } else if (setting.optional) {
+      out[key] = undefined;
+      continue;
+    } else if (setting.type === "object") {
+      value = {};
     } else {
-      fail(key, `${field} is required`, undefined);
+      fail(name, `${field} is required`, undefined);
     }
     if (!hasType(setting.type, value)) {
-      fail(key, `${field} must be ${ARTICLE[setting.type]}`, value);
+      fail(name, `${field} must be ${ARTICLE[setting.type]}`, value);
+    }
+    if (setting.type === "object") {
+      value = loadBlock(plugin, setting.fields!, value as Record<string, unknown>, [
+        ...path,
+        key,
+      ], ctx);
     }
     if (setting.type === "integer") {
       const n = value as number;
       if (setting.min !== undefined && n < setting.min) {
-        fail(key, `${field} must be at least ${setting.min}`, value);
+        fail(name, `${field} must be at least ${setting.min}`, value);
       }
       if (setting.max !== undefined && n > setting.max) {
-        fail(key, `${field} must be at most ${setting.max}`, value);
+        fail(name, `${field} must be at most ${setting.max}`, value);
       }
     }
-    const problem = (setting.check as ((v: unknown) => string | undefined) | undefined)?.(value);
-    if (problem !== undefined) fail(key, `${field} ${problem}`, value);
+    const problem = setting.check?.(value);
+    if (problem !== undefined) fail(name, `${field} ${problem}`, value);
     out[key] = Array.isArray(value) ? [...value] : value;
   }
-  return out as ConfigOf<S>;
+  return out;
+}
+
+/** Any setting, as the loader reads it. */
+interface LooseSetting {
+  type: SettingType;
+  default?: unknown;
+  optional?: boolean;
+  env?: boolean;
+  min?: number;
+  max?: number;
+  check?: (value: unknown) => string | undefined;
+  fields?: ConfigSchema;
 }
 
 /**

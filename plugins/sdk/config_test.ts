@@ -168,3 +168,53 @@ Deno.test("config: env var names and redaction", () => {
   assert.equal(redactUrl("redis://h:1"), "redis://h:1");
   assert.deepEqual(redactConfig({ url: "rediss://u:p@h", n: 2 }), { url: "rediss://***@h", n: 2 });
 });
+
+Deno.test("loadConfig: nested blocks — optional, typed, checked, errors named by path", () => {
+  const schema = defineSchema({
+    url: { type: "string", default: "redis://127.0.0.1:6379", description: "one server" },
+    password_env: { type: "string", optional: true, description: "variable with the password" },
+    cluster: {
+      type: "object",
+      optional: true,
+      fields: {
+        nodes: {
+          type: "string[]",
+          check: (v) => v.length === 0 ? "must name at least one node" : undefined,
+          description: "seed nodes",
+        },
+      },
+      description: "Redis Cluster",
+    },
+    tls: {
+      type: "object",
+      fields: { ca_file: { type: "string", optional: true, description: "CA" } },
+      description: "TLS",
+    },
+  });
+  const opts = { namespace: "ns", env: () => undefined };
+  const none = loadConfig("redis", schema, {}, opts);
+  assert.equal(none.cluster, undefined);
+  assert.equal(none.password_env, undefined);
+  assert.deepEqual(none.tls, { ca_file: undefined }, "a block that is not optional loads from {}");
+  const c = loadConfig("redis", schema, { cluster: { nodes: ["a:1", "b:2"] } }, opts);
+  assert.deepEqual(c.cluster, { nodes: ["a:1", "b:2"] });
+  const fails = (block: Record<string, unknown>, field: string, message: RegExp) =>
+    assert.throws(() => loadConfig("redis", schema, block, opts), (e: PluginConfigError) => {
+      assert.equal(e.field, field);
+      assert.match(e.message, message);
+      return true;
+    });
+  fails(
+    { cluster: { nodes: [] } },
+    "cluster.nodes",
+    /'cluster\.nodes' must name at least one node/,
+  );
+  fails({ cluster: {} }, "cluster.nodes", /'cluster\.nodes' is required/);
+  fails({ cluster: ["a:1"] }, "cluster", /'cluster' must be a mapping of settings/);
+  fails(
+    { cluster: { node: ["a:1"] } },
+    "cluster.node",
+    /'cluster\.node' is not a setting; did you mean 'nodes'\? \(settings of 'cluster': nodes\)/,
+  );
+  fails({ cluster: { nodes: [1] } }, "cluster.nodes", /must be a list of strings/);
+});

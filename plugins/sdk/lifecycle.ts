@@ -248,12 +248,21 @@ export class Lifecycle<S extends ConfigSchema = ConfigSchema> {
       throw err;
     }
     const log = this.#log.child({ namespace: req.name });
-    const instance = await this.plugin.create(config, {
-      namespace: req.name,
-      proxyVersion: req.version,
-      log,
-      metrics: this.metrics,
-    });
+    let instance: PluginInstance;
+    try {
+      instance = await this.plugin.create(config, {
+        namespace: req.name,
+        proxyVersion: req.version,
+        log,
+        metrics: this.metrics,
+      });
+    } catch (err) {
+      // Settings that contradict each other, a secret or file that cannot be read.
+      if (err instanceof PluginConfigError) {
+        throw new StatusError(status.INVALID_ARGUMENT, err.message, { cause: err });
+      }
+      throw err;
+    }
     const missing: string[] = [];
     for (const service of this.plugin.interfaces) {
       for (const method of Object.values(serviceDefinition(service))) {

@@ -93,7 +93,6 @@ export const DEFAULT_RESILIENCE: Readonly<ResilienceOptions> = Object.freeze({
  * @example
  * ```ts
  * import { defineSchema } from "./config.ts";
-import type { HealthCheck } from "./health.ts";
  * import { RESILIENCE_SETTINGS } from "./resilience.ts";
  * const schema = defineSchema({ ...RESILIENCE_SETTINGS });
  * console.log(Object.keys(schema).includes("retry_attempts")); // true

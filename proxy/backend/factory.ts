@@ -103,6 +103,7 @@ export async function createBackend(ns: NamespaceConfig, ctx: BackendContext): P
       log: ctx.log,
       command,
       interfaces: PLUGINS[ns.backend].interfaces,
+      passEnv: PLUGINS[ns.backend].passEnv(ns.config),
       onChange: ctx.onHealthChange,
     });
     return new PluginBackend(ns.backend, ns.name, supervisor, {

@@ -67,7 +67,8 @@ async function checkPluginConfigs(config: ProxyConfig, where: Where): Promise<vo
     if (plugin === undefined) continue;
     const err = await plugin.checkConfig(ns.name, ns.config);
     if (err !== undefined) {
-      const path = ["namespaces", i, "config", ...(err.field in ns.config ? [err.field] : [])];
+      // A nested setting's field is its path (`cluster.nodes`): its line is found by parts.
+      const path = ["namespaces", i, "config", ...(err.field ? err.field.split(".") : [])];
       throw new ConfigError(
         `${where(path)}namespaces[${i}].config${err.field ? `.${err.field}` : ""}: ${err.message}`,
         `namespaces[${i}].config.${err.field}`,

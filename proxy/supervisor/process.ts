@@ -47,8 +47,9 @@ const INHERITED_ENV = [
 /**
  * A plugin's environment: least privilege — the magic cookie, the few
  * variables Deno itself needs, the plugin's own `PRISM_<KIND>_*`
- * overrides, and OpenTelemetry's `OTEL_*` settings (its spans go where the
- * proxy's go); nothing else of the proxy's environment.
+ * overrides, OpenTelemetry's `OTEL_*` settings (its spans go where the
+ * proxy's go), and the variables in `pass` (a secret its config names);
+ * nothing else of the proxy's environment.
  *
  * @example
  * ```ts
@@ -56,11 +57,13 @@ const INHERITED_ENV = [
  * console.log(pluginEnv("redis").PRISM_PLUGIN_MAGIC_COOKIE); // "prism-plugin-v1"
  * ```
  */
-export function pluginEnv(kind: string): Record<string, string> {
+export function pluginEnv(kind: string, pass: readonly string[] = []): Record<string, string> {
   const env: Record<string, string> = { [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE };
   const own = `PRISM_${kind.toUpperCase()}_`;
   for (const [k, v] of Object.entries(Deno.env.toObject())) {
-    if (INHERITED_ENV.includes(k) || k.startsWith(own) || k.startsWith("OTEL_")) env[k] = v;
+    if (
+      INHERITED_ENV.includes(k) || k.startsWith(own) || k.startsWith("OTEL_") || pass.includes(k)
+    ) env[k] = v;
   }
   return env;
 }
@@ -107,12 +110,19 @@ export class PluginProcess {
 
   /** Spawns the plugin with its environment; its stderr goes to `log`. */
   static spawn(
-    options: { kind: string; command: PluginCommand; token: string; log: Logger },
+    options: {
+      kind: string;
+      command: PluginCommand;
+      token: string;
+      log: Logger;
+      /** Variables passed on besides the plugin's own (see {@linkcode pluginEnv}). */
+      passEnv?: readonly string[];
+    },
   ): PluginProcess {
     const child = new Deno.Command(options.command.cmd, {
       args: options.command.args,
       clearEnv: true,
-      env: pluginEnv(options.kind),
+      env: pluginEnv(options.kind, options.passEnv),
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

@@ -42,6 +42,8 @@ export interface SupervisorOptions {
    * Initialize is refused (default: none required).
    */
   interfaces?: readonly string[];
+  /** Environment variables passed on to the process (a secret its config names). */
+  passEnv?: readonly string[];
   /** How long the plugin may take to print its handshake; default 15 s. */
   handshakeTimeoutMs?: number;
   /** Deadline of Initialize and Start; default 10 s. */
@@ -134,6 +136,7 @@ export class PluginSupervisor {
       onChange: () => {},
       unhealthyAfter: 3,
       interfaces: [],
+      passEnv: [],
       ...options,
     };
     const backoff = options.backoff ?? { initialMs: 100, maxMs: 10_000 };
@@ -247,6 +250,7 @@ export class PluginSupervisor {
       command: this.#opts.command,
       token,
       log: this.#log,
+      passEnv: this.#opts.passEnv,
     });
     this.#launching = process;
     this.#log.info("plugin process started", { pid: process.pid, restart: this.#restarts });

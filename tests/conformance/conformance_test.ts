@@ -18,7 +18,7 @@ import { pubsubBasicSuite } from "./pubsub_basic.ts";
 import { streamBasicSuite } from "./stream_basic.ts";
 import type { Suite, Target } from "./target.ts";
 import { GrpcClient } from "../../proto/transport/grpc_client.ts";
-import { startRedis } from "../_redis.ts";
+import { startRedis, startRedisCluster } from "../_redis.ts";
 import { startKafka } from "../_kafka.ts";
 
 const SUITES: Partial<Record<ServiceName, Suite>> = {
@@ -120,6 +120,25 @@ namespaces:
     } finally {
       await h.stop();
       await redis.stop();
+    }
+  },
+);
+
+Deno.test(
+  { name: "conformance: redis cluster (plugin process → 3 masters with a replica each)" },
+  async (t) => {
+    const cluster = await startRedisCluster(3, 1);
+    const h = await startTestProxy(`
+namespaces:
+  - name: cache
+    backend: redis
+    config: { cluster: { nodes: ["${cluster.nodes[0]}"] } }
+`);
+    try {
+      await conformanceOf(t, h, "redis", "cache", KEY_VALUE_AND_LIST);
+    } finally {
+      await h.stop();
+      await cluster.stop();
     }
   },
 );
