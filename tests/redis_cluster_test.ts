@@ -295,10 +295,11 @@ namespaces:
     );
     // Health says so too (the plugin's check: PING fails with the same cause).
     await eventually(
-      async () => {
+      () => {
         const ns = h.proxy.namespaces().find((n) => n.name === "wrong")!;
         assert.equal(ns.health.serving, false);
         assert.match(ns.health.message, /WRONGPASS|invalid username-password|not connected/i);
+        return Promise.resolve();
       },
       10_000,
       "the namespace reported as not serving",

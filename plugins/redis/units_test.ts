@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { status } from "../../proto/status.ts";
-import { loadConfig, PluginConfigError } from "../sdk/config.ts";
+import { loadConfig, type PluginConfigError } from "../sdk/config.ts";
 import { BackendUnavailableError } from "../sdk/errors.ts";
 import { DEFAULT_URL, parseRedisUrl, REDIS_SCHEMA, redisTopology } from "./config.ts";
 import { credentialsOf, reconnectDelay } from "./connection.ts";
