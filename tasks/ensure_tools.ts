@@ -30,7 +30,8 @@
  * - `kcat` (Debian's kcat) with apt-get when running as root: a Kafka
  *   command-line client, for poking at the test broker by hand.
  *
- * - Apache Kafka's jars (`tasks/kafka/pom.xml`) with Maven into
+ * - Apache Kafka's jars, of every version the harness runs (`tasks/kafka/pom.xml`,
+ *   `pom-4.xml`), with Maven into
  *   `.cache/kafka/`: the kafka plugin's tests run a real broker
  *   (`tests/_kafka.ts`). Where mvn or java is missing this says so, and the
  *   tests that need Kafka fail with the same message.
@@ -40,7 +41,7 @@
  * @module
  */
 import { findExecutable, goBinDirs } from "./tools.ts";
-import { ensureKafka, KAFKA_VERSION } from "./kafka/broker.ts";
+import { ensureKafka, KAFKA_VERSIONS } from "./kafka/broker.ts";
 
 /** Go tools and their pinned versions. */
 export const GO_TOOLS = {
@@ -164,13 +165,15 @@ if (import.meta.main) {
   for (const name of Object.keys(DEBIAN_TOOLS) as (keyof typeof DEBIAN_TOOLS)[]) {
     await ensureDebianTool(name);
   }
-  try {
-    await ensureKafka();
-  } catch (err) {
-    console.log(
-      `kafka: Apache Kafka ${KAFKA_VERSION} is not available (${
-        (err as Error).message
-      }); tests that need a Kafka broker fail`,
-    );
+  for (const version of KAFKA_VERSIONS) {
+    try {
+      await ensureKafka(version);
+    } catch (err) {
+      console.log(
+        `kafka: Apache Kafka ${version} is not available (${
+          (err as Error).message
+        }); tests that need a Kafka ${version} broker fail`,
+      );
+    }
   }
 }

@@ -6,7 +6,8 @@
  * 2. checks that `proto/gen/` matches the .proto files;
  * 3. `deno fmt --check`, `deno lint`, `deno check`;
  * 4. runs every test with coverage (subprocesses spawned by tests add their
- *    own coverage through `PRISM_COVERAGE_DIR`);
+ *    own coverage through `PRISM_COVERAGE_DIR`), then the kafka suites again
+ *    on each other Kafka version the harness runs (4.x);
  * 5. enforces the coverage gates on the lcov report.
  *
  * Extra arguments are passed to `deno test` (e.g. `deno task test --filter memstore`);
@@ -15,6 +16,7 @@
  * @module
  */
 import { checkCoverage, type Gate } from "./coverage_gate.ts";
+import { KAFKA_VERSION, KAFKA_VERSIONS } from "./kafka/broker.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const COVERAGE_RAW = `${ROOT}coverage/raw`;
@@ -163,6 +165,27 @@ async function main(): Promise<number> {
     PRISM_COVERAGE_DIR: COVERAGE_RAW,
     DENO_COVERAGE_DIR: COVERAGE_RAW,
   });
+  // The kafka plugin's suites once more on each other Kafka version the
+  // harness runs (the run above used the default, 3.9): its own tests, the
+  // proxy's, SASL_SSL, and the conformance suites on a broker and a cluster.
+  // Skipped when arguments narrow the run.
+  if (extra.length === 0 && tests.code === 0) {
+    for (const version of KAFKA_VERSIONS.filter((v) => v !== KAFKA_VERSION)) {
+      const env = { PRISM_KAFKA_VERSION: version };
+      for (
+        const args of [
+          ["plugins/kafka/kafka_test.ts", "tests/kafka_test.ts", "tests/kafka_security_test.ts"],
+          ["--filter", "conformance: kafka", "tests/conformance/conformance_test.ts"],
+        ]
+      ) {
+        console.log(`\n== tests on Kafka ${version}: deno test -A ${args.join(" ")}`);
+        const more = await runTests(["test", "-A", ...args], env);
+        tests.passed += more.passed;
+        tests.failed += more.failed;
+        if (more.code !== 0) tests.code = more.code;
+      }
+    }
+  }
   // The plain closing line CI reads, whatever the runner prints.
   console.log(`\ntests: ${tests.passed} passed, ${tests.failed} failed`);
   if (tests.code !== 0) return 1;

@@ -237,6 +237,10 @@ export async function startRedisCluster(masters = 3, replicas = 1): Promise<Test
             `${dir}/nodes-${port}.conf`,
             "--cluster-node-timeout",
             "1000",
+            // A replica's first sync starts at once (Redis waits 5 s by
+            // default, for more replicas to share the transfer).
+            "--repl-diskless-sync-delay",
+            "0",
             "--dir",
             dir,
           ],
@@ -298,11 +302,29 @@ export async function startRedisCluster(masters = 3, replicas = 1): Promise<Test
     await cluster.waitHealthy();
     // Every node knows every other (the replicas have synced their masters' slots).
     await redisCli(["--cluster", "check", `127.0.0.1:${first}`]);
+    // Every replica has finished its first sync: until then it cannot take
+    // over ("Disconnected from master for longer than allowed").
+    await waitReplicasSynced([...servers.keys()]);
   } catch (err) {
     await cluster.stop();
     throw err;
   }
   return cluster;
+}
+
+/** Resolves once every replica among `ports` reports its link to its master up. */
+async function waitReplicasSynced(ports: number[], timeoutMs = 20_000): Promise<void> {
+  const t0 = Date.now();
+  for (const port of ports) {
+    for (;;) {
+      const info = await redisCli(["-p", String(port), "info", "replication"]);
+      if (!/role:slave/.test(info) || /master_link_status:up/.test(info)) break;
+      if (Date.now() - t0 > timeoutMs) {
+        throw new Error(`the replica on port ${port} did not finish its first sync`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 /** A master, its replica and a Sentinel watching them. */
@@ -325,7 +347,7 @@ export interface TestRedisSentinel {
 export async function startRedisSentinel(): Promise<TestRedisSentinel> {
   const dir = await Deno.makeTempDir({ prefix: "prism-redis-sentinel-" });
   const name = "prism";
-  const master = await startRedis();
+  const master = await startRedis({ args: ["--repl-diskless-sync-delay", "0"] });
   const replica = await startRedis({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
   const port = freePort();
   const conf = `${dir}/sentinel.conf`;

@@ -26,7 +26,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-/** Makes a CA and a server certificate (P-256, valid two days). */
+/** Makes a CA and a certificate it signed for 127.0.0.1/localhost, usable by a server or a client (P-256, valid two days). */
 export async function makeCertificates(): Promise<TestCertificates> {
   const dir = await Deno.makeTempDir({ prefix: "prism-tls-" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
@@ -58,7 +58,7 @@ export async function makeCertificates(): Promise<TestCertificates> {
   ], dir);
   await Deno.writeTextFile(
     `${dir}/ext.cnf`,
-    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n",
   );
   await openssl(
     [

@@ -144,7 +144,18 @@ function best(g: Measured[], p: Measured[]) {
     ...r,
     rpsDiff: Math.abs(r.prismRps - r.ghzRps) / r.ghzRps,
     p50Diff: Math.abs(r.prismP50 - r.ghzP50) / r.ghzP50,
+    /** Milliseconds between the two p50s. */
+    p50AbsDiff: Math.abs(r.prismP50 - r.ghzP50),
   };
+}
+
+/**
+ * Whether the two p50s agree: within 25%, or within 0.1 ms — at a p50 of a
+ * tenth of a millisecond a loaded machine moves either tool by more than
+ * 25%, while a tester that misreports latency is off by far more than that.
+ */
+function p50Agrees(r: ReturnType<typeof best>): boolean {
+  return r.p50Diff <= 0.25 || r.p50AbsDiff <= 0.1;
 }
 
 /**
@@ -187,7 +198,7 @@ async function compare(
 
 Deno.test({
   name:
-    "prism load agrees with ghz (fixed rate: throughput within 15%, p50 within 25%; closed loop ≥ 85% of ghz)",
+    "prism load agrees with ghz (fixed rate: throughput within 15%, p50 within 25% or 0.1 ms; closed loop ≥ 85% of ghz)",
   ignore: !available,
   fn: async () => {
     const ghz = (await findExecutable("ghz", goBinDirs()))!;
@@ -210,10 +221,10 @@ Deno.test({
       // Warm the proxy up (JIT) before measuring.
       await runGhz(ghz, protoset, binary, t.address);
 
-      const fixedAgree = (r: ReturnType<typeof best>) => r.rpsDiff <= 0.15 && r.p50Diff <= 0.25;
+      const fixedAgree = (r: ReturnType<typeof best>) => r.rpsDiff <= 0.15 && p50Agrees(r);
       const fixed = await compare(ghz, protoset, binary, t.address, 3, 5, fixedAgree, 500);
       assert.ok(fixed.rpsDiff <= 0.15, `throughput: ${fixed.line}`);
-      assert.ok(fixed.p50Diff <= 0.25, `p50: ${fixed.line}`);
+      assert.ok(p50Agrees(fixed), `p50: ${fixed.line}`);
 
       const closedAgree = (r: ReturnType<typeof best>) => r.prismRps >= 0.85 * r.ghzRps;
       const closed = await compare(ghz, protoset, binary, t.address, 2, 5, closedAgree);

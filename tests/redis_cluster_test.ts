@@ -76,7 +76,10 @@ namespaces:
     for (const [port, n] of spread) assert.ok(n > 0, `master ${port} holds no key`);
     assert.equal([...spread.values()].reduce((a, b) => a + b, 0), KEYS);
     // Acknowledged with the cluster stable: the replicas have them too.
-    for (const port of masters) await redisCli(["-p", String(port), "wait", "1", "2000"]);
+    for (const port of masters) {
+      const acked = (await redisCli(["-p", String(port), "wait", "1", "2000"])).trim();
+      assert.equal(acked, "1", `the replica of master ${port} acknowledged the writes`);
+    }
 
     const victim = masters[0];
     await cluster.servers.get(victim)!.kill();
@@ -317,5 +320,74 @@ namespaces:
     await certs.remove();
     Deno.env.delete("PRISM_TEST_REDIS_PASSWORD");
     Deno.env.delete("PRISM_TEST_REDIS_WRONG");
+  }
+});
+
+Deno.test({
+  name:
+    "redis mutual TLS: the plugin presents its client certificate; without one Redis refuses it and calls are UNAVAILABLE",
+}, async () => {
+  const certs = await makeCertificates();
+  const cli = (port: number, withCert: boolean, ...command: string[]) =>
+    redisCli([
+      "--tls",
+      "--cacert",
+      certs.caFile,
+      ...(withCert ? ["--cert", certs.certFile, "--key", certs.keyFile] : []),
+      "-p",
+      String(port),
+      ...command,
+    ]);
+  const redis = await startRedis({
+    tls: certs,
+    args: ["--tls-auth-clients", "yes"],
+    ready: async (port) => {
+      try {
+        return (await cli(port, true, "ping")).trim() === "PONG";
+      } catch {
+        return false;
+      }
+    },
+  });
+  // Redis itself refuses a client without a certificate.
+  const refused = await cli(redis.port, false, "ping").then(() => "", (err) => String(err));
+  assert.ok(refused !== "", "redis-cli without a certificate was served");
+  const url = `rediss://127.0.0.1:${redis.port}`;
+  const h = await startTestProxy(`
+namespaces:
+  - name: cache
+    backend: redis
+    config: { url: "${url}", tls: { ca_file: "${certs.caFile}", cert_file: "${certs.certFile}", key_file: "${certs.keyFile}" } }
+  - name: nocert
+    backend: redis
+    config: { url: "${url}", tls: { ca_file: "${certs.caFile}" }, connect_timeout_ms: 500 }
+`);
+  const kv = h.clients.keyvalue;
+  try {
+    await eventually(
+      () => unary(kv, "Set", { namespace: "cache", key: "k", value: bytes("mutual") }),
+      10_000,
+      "a Set over mutual TLS",
+    );
+    assert.equal((await cli(redis.port, true, "get", "cache:k")).trim(), "mutual");
+    await eventually(
+      async () => {
+        try {
+          await unary(kv, "Get", { namespace: "nocert", key: "k" }, {
+            deadline: Date.now() + 2000,
+          });
+        } catch (err) {
+          assert.equal((err as { code: number }).code, status.UNAVAILABLE);
+          return;
+        }
+        throw new Error("a call without a client certificate succeeded");
+      },
+      10_000,
+      "the missing client certificate reported",
+    );
+  } finally {
+    await h.stop();
+    await redis.stop();
+    await certs.remove();
   }
 });

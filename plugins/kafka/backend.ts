@@ -23,12 +23,13 @@ import type { Logger } from "../../proto/log/logger.ts";
 import type { CallContext } from "../sdk/interceptors.ts";
 import type { StreamSink } from "../sdk/stream.ts";
 import { type HandlerTables, handlerTables, type ServiceHandlers } from "../sdk/plugin.ts";
+import { AttemptTimeoutError } from "../sdk/errors.ts";
 import { resilienceOptionsFrom, ResiliencePolicy } from "../sdk/resilience.ts";
 import { TopicCatalog } from "./catalog.ts";
 import { KafkaClient } from "./client.ts";
 import type { KafkaConfig } from "./config.ts";
 import { type Delivery, PositionedConsumer } from "./consumer.ts";
-import { isKafkaUnavailable } from "./errors.ts";
+import { isKafkaUnavailable, isTopicPropagating } from "./errors.ts";
 import { Publisher } from "./publisher.ts";
 import { headersToMetadata, timestampOf, valueOf } from "./records.ts";
 import { messageId, TopicNames } from "./topics.ts";
@@ -117,6 +118,10 @@ export class KafkaBackend {
     this.policy = new ResiliencePolicy({
       ...resilienceOptionsFrom(config),
       isRetryable: isKafkaUnavailable,
+      // A topic a cluster is still propagating is worth retrying, but says
+      // nothing of the cluster's health: the breaker does not count it.
+      isFailure: (err) =>
+        (isKafkaUnavailable(err) && !isTopicPropagating(err)) || err instanceof AttemptTimeoutError,
     });
     this.policy.onBreakerStateChange((state) =>
       (state === "open" ? log.warn : log.info).call(log, "kafka circuit breaker", { state })

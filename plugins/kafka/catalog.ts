@@ -12,6 +12,7 @@
  */
 import { status, StatusError } from "../../proto/status.ts";
 import type { CallContext } from "../sdk/interceptors.ts";
+import { isTopicPropagating } from "./errors.ts";
 import type { ResiliencePolicy } from "../sdk/resilience.ts";
 import type { KafkaClient } from "./client.ts";
 
@@ -162,18 +163,58 @@ export class TopicCatalog {
         waitForLeaders: true,
         timeout: request_timeout_ms,
       }));
+    const until = Math.min(ctx?.deadline ?? Infinity, Date.now() + request_timeout_ms);
+    let count = numPartitions;
     if (created) {
       this.#client.log.info("created topic", { topic, partitions: numPartitions, use });
-      this.#partitions.set(topic, numPartitions);
-      return numPartitions;
+    } else {
+      // Someone else created it meanwhile (or an earlier attempt of ours
+      // did): ask how. On a cluster the broker asked may not know it yet.
+      count = await this.#untilReady(topic, until, async () => {
+        this.#partitions.delete(topic);
+        const n = await this.partitionsOf(topic, ctx);
+        return n > 0 ? n : undefined;
+      });
     }
-    // Someone else created it meanwhile: ask how.
-    this.#partitions.delete(topic);
-    const count = await this.partitionsOf(topic, ctx);
-    if (count === 0) {
-      throw new StatusError(status.UNAVAILABLE, `topic "${topic}" exists but has no metadata yet`);
-    }
+    // On a cluster, the leaders named in the metadata may not serve the new
+    // partitions yet ("does not host this topic-partition"): the topic is
+    // ready once every leader answers for its offsets.
+    await this.#untilReady(topic, until, () => this.offsets(topic, ctx));
+    this.#partitions.set(topic, count);
     return count;
+  }
+
+  /**
+   * Calls `probe` every 100 ms until it resolves with a value, while it
+   * fails with what a cluster says of a topic it has not fully propagated
+   * (other errors pass).
+   *
+   * @throws {StatusError} `UNAVAILABLE` once `until` (epoch ms) passes.
+   */
+  async #untilReady<T>(
+    topic: string,
+    until: number,
+    probe: () => Promise<T | undefined>,
+  ): Promise<T> {
+    for (;;) {
+      let last: unknown;
+      try {
+        const value = await probe();
+        if (value !== undefined) return value;
+      } catch (err) {
+        if (!isTopicPropagating(err)) throw err;
+        last = err;
+      }
+      if (Date.now() + 100 >= until) {
+        throw new StatusError(
+          status.UNAVAILABLE,
+          `topic "${topic}" was created but is not served by every partition leader yet${
+            last ? `: ${(last as Error).message}` : ""
+          }`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** Low and high offsets of every partition of an existing topic, by partition. */

@@ -59,8 +59,12 @@ export function bridgeLogs(
     const { message, timestamp: _t, logger: _l, stack, ...fields } = entry as
       & LogEntry["log"]
       & { logger?: unknown; stack?: string };
+    // A response kafkajs retries, or a CreateTopics answer (a topic that
+    // already exists, or a setting the cluster refuses): the plugin maps
+    // and reports what the operation ends with.
     const retried = namespace === "Connection" && message.startsWith("Response ") &&
-      RETRIABLE.has(String((fields as { error?: unknown }).error));
+      (RETRIABLE.has(String((fields as { error?: unknown }).error)) ||
+        message.startsWith("Response CreateTopics"));
     if ((level !== logLevel.ERROR && level !== logLevel.WARN) || retried) {
       log.debug(`kafka: ${message}`, { kafka_component: namespace, ...fields, stack });
       return;

@@ -20,6 +20,7 @@
  */
 import type { Consumer, KafkaMessage } from "kafkajs";
 import type { KafkaClient } from "./client.ts";
+import { isTopicPropagating } from "./errors.ts";
 
 /** How long `stop` waits for a consumer that is still joining its group. */
 const JOIN_WAIT_MS = 5000;
@@ -141,7 +142,18 @@ export class PositionedConsumer {
       if (this.#joining === joining) this.#joining = undefined;
     });
     await this.#consumer.connect();
-    await this.#consumer.subscribe({ topics: [topic], fromBeginning: true });
+    // On a cluster, the broker this consumer asks may not know a topic
+    // created a moment ago: ask again, for up to one request timeout.
+    const until = Date.now() + this.#options.client.config.request_timeout_ms;
+    for (;;) {
+      try {
+        await this.#consumer.subscribe({ topics: [topic], fromBeginning: true });
+        break;
+      } catch (err) {
+        if (!isTopicPropagating(err) || this.stopped || Date.now() + 200 >= until) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     this.joined = this.#consumer.run({
       eachMessage: ({ partition, message, pause }) => {
         this.#receive(partition, message, pause);

@@ -4,11 +4,12 @@
  *
  * | kafkajs error | status |
  * | --- | --- |
- * | connection errors, request timeouts, no broker/coordinator, `LEADER_NOT_AVAILABLE`, `NOT_LEADER_*`, `NOT_ENOUGH_REPLICAS*`, `REQUEST_TIMED_OUT`, retries exhausted on any of these | `UNAVAILABLE` |
+ * | connection errors, request timeouts, no broker/coordinator, `UNKNOWN_TOPIC_OR_PARTITION`, `LEADER_NOT_AVAILABLE`, `NOT_LEADER_*`, `NOT_ENOUGH_REPLICAS*`, `REQUEST_TIMED_OUT`, retries exhausted on any of these | `UNAVAILABLE` |
+ * | the plugin's SASL login refused | `UNAVAILABLE` (naming the namespace's `sasl` settings) |
  * | `INVALID_TOPIC_EXCEPTION` | `INVALID_ARGUMENT` |
  * | `MESSAGE_TOO_LARGE`, `RECORD_LIST_TOO_LARGE` | `INVALID_ARGUMENT` (the broker's `message.max.bytes`) |
  * | `INVALID_REPLICATION_FACTOR`, `INVALID_PARTITIONS`, `POLICY_VIOLATION` | `FAILED_PRECONDITION` (the namespace's topic settings do not suit the cluster) |
- * | `*_AUTHORIZATION_FAILED`, SASL errors | `PERMISSION_DENIED` |
+ * | `*_AUTHORIZATION_FAILED` | `PERMISSION_DENIED` |
  *
  * @module
  */
@@ -28,6 +29,9 @@ const UNAVAILABLE_NAMES = new Set([
 ]);
 
 const UNAVAILABLE_TYPES = new Set([
+  // On a cluster, a topic just created is not yet known to every broker:
+  // the plugin only asks about topics that exist, so this passes.
+  "UNKNOWN_TOPIC_OR_PARTITION",
   "LEADER_NOT_AVAILABLE",
   "NOT_LEADER_FOR_PARTITION",
   "NOT_LEADER_OR_FOLLOWER",
@@ -83,6 +87,32 @@ export function isKafkaUnavailable(err: unknown): boolean {
   return false;
 }
 
+/** What a cluster answers about a topic it has not fully propagated yet. */
+const PROPAGATING_TYPES = new Set([
+  "UNKNOWN_TOPIC_OR_PARTITION",
+  "LEADER_NOT_AVAILABLE",
+  "NOT_LEADER_FOR_PARTITION",
+  "NOT_LEADER_OR_FOLLOWER",
+]);
+
+/**
+ * Whether a kafkajs error says a topic is not (yet) served by every broker —
+ * what a cluster answers for a moment after the topic's creation.
+ *
+ * @example
+ * ```ts
+ * import { isTopicPropagating } from "./errors.ts";
+ * const err = Object.assign(new Error("This server does not host this topic-partition"), {
+ *   name: "KafkaJSProtocolError", type: "UNKNOWN_TOPIC_OR_PARTITION",
+ * });
+ * console.log(isTopicPropagating(err)); // true
+ * console.log(isTopicPropagating(new Error("boom"))); // false
+ * ```
+ */
+export function isTopicPropagating(err: unknown): boolean {
+  return [err, innermost(err)].some((e) => PROPAGATING_TYPES.has(describe(e).type));
+}
+
 /**
  * The kafka plugin's error mapper.
  *
@@ -125,7 +155,17 @@ export const mapKafkaError: ErrorMapper = (err) => {
         { cause: err },
       );
   }
-  if (/AUTHORIZATION_FAILED$/.test(type) || inner.name === "KafkaJSSASLAuthenticationError") {
+  // The plugin's own credentials were refused: the namespace cannot be served
+  // until its config is fixed — for the client that is UNAVAILABLE (its own
+  // token is not at fault), with the cause named.
+  if (inner.name === "KafkaJSSASLAuthenticationError") {
+    return new StatusError(
+      status.UNAVAILABLE,
+      `Kafka refused the plugin's credentials (check the namespace's sasl settings): ${detail}`,
+      { cause: err },
+    );
+  }
+  if (/AUTHORIZATION_FAILED$/.test(type)) {
     return new StatusError(status.PERMISSION_DENIED, `Kafka denies access: ${detail}`, {
       cause: err,
     });

@@ -306,6 +306,12 @@ Deno.test("kafka logs: one line per episode of a repeated warning or error, with
     ) as never,
   );
   assert.equal(lines.length, 3, "retriable responses go to debug");
+  // A CreateTopics answer is the plugin's to report (a topic that already exists is no error).
+  write({
+    ...response("Topic creation errors"),
+    log: { message: "Response CreateTopics(key: 19, version: 3)", timestamp: "t" },
+  } as never);
+  assert.equal(lines.length, 3, "CreateTopics answers go to debug");
   write(response("Not authorized to access group: Group authorization failed.") as never);
   assert.equal(lines.length, 4, "a response that is not retried is an error");
 });

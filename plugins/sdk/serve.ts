@@ -30,7 +30,7 @@ import {
 } from "../../proto/transport/grpc_server.ts";
 import { Logger } from "../../proto/log/logger.ts";
 import type { ConfigSchema } from "./config.ts";
-import { toStatusError } from "./errors.ts";
+import { isNetworkError, toStatusError } from "./errors.ts";
 import {
   allowAll,
   authInterceptor,
@@ -476,6 +476,19 @@ export async function runPlugin<S extends ConfigSchema>(
     log.error("unhandled promise rejection in the plugin", { error: e.reason });
   };
   globalThis.addEventListener("unhandledrejection", onRejection);
+  // A socket error that reaches the global scope: Deno's Node layer can
+  // emit one where the backend client has no listener (a TLS socket that
+  // Redis closed with "certificate required", then a write: EPIPE). The
+  // client sees the same failure on its own listener and reconnects, so
+  // the process goes on; any other uncaught error still ends it.
+  const onError = (e: ErrorEvent) => {
+    if (!isNetworkError(e.error)) return;
+    e.preventDefault();
+    log.warn("socket error outside any call (the backend client reconnects)", {
+      error: e.error,
+    });
+  };
+  globalThis.addEventListener("error", onError);
   try {
     if (narrowed) log.info("permissions narrowed", { revoked: narrowed });
     let server: PluginServer;
@@ -506,6 +519,7 @@ export async function runPlugin<S extends ConfigSchema>(
     return 0;
   } finally {
     globalThis.removeEventListener("unhandledrejection", onRejection);
+    globalThis.removeEventListener("error", onError);
     restoreConsole();
   }
 }

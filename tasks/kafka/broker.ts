@@ -5,6 +5,9 @@
  *
  * - {@linkcode ensureKafka} fetches the jars with Maven into
  *   `.cache/kafka/<version>/libs` once.
+ * - Two versions: {@linkcode KAFKA_VERSION} (3.9, `pom.xml`, log4j 1 via
+ *   reload4j) by default, and the current 4.x (`pom-4.xml`, log4j2); the
+ *   `version` option or `PRISM_KAFKA_VERSION` picks one.
  * - {@linkcode startKafka} formats a data folder, starts `kafka.Kafka` on free
  *   loopback ports and resolves once the broker answers a real Kafka request.
  *
@@ -13,6 +16,7 @@
  * ```sh
  * deno task kafka              # 127.0.0.1:9092, data in .cache/kafka/dev-data
  * deno task kafka --port 19092
+ * deno task kafka --kafka-version 4.4.0
  * ```
  *
  * Needs Java 11+ (`java`) and, the first time, Maven (`mvn`).
@@ -23,8 +27,42 @@ import { fileURLToPath } from "node:url";
 import { findExecutable } from "../tools.ts";
 
 /**
- * The Kafka version the broker runs (the newest 3.9.x on Maven Central); it
- * must match `kafka.version` in `tasks/kafka/pom.xml`.
+ * The versions the harness runs: the pom listing each one's jars (its
+ * `kafka.version` must be the key) and whether it logs with log4j2 (4.x)
+ * rather than log4j 1 (3.x, through reload4j).
+ */
+const VERSIONS = {
+  // The newest 3.9.x on Maven Central.
+  "3.9.2": { pom: "pom.xml", log4j2: false },
+  // The newest release on Maven Central.
+  "4.4.0": { pom: "pom-4.xml", log4j2: true },
+} as const;
+
+/**
+ * A Kafka version the harness runs.
+ *
+ * @example
+ * ```ts
+ * import type { KafkaVersion } from "./broker.ts";
+ * const v: KafkaVersion = "4.4.0";
+ * console.log(v);
+ * ```
+ */
+export type KafkaVersion = keyof typeof VERSIONS;
+
+/**
+ * Every version the harness runs, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { KAFKA_VERSIONS } from "./broker.ts";
+ * console.log(KAFKA_VERSIONS); // ["3.9.2", "4.4.0"]
+ * ```
+ */
+export const KAFKA_VERSIONS = Object.keys(VERSIONS) as KafkaVersion[];
+
+/**
+ * The version brokers run unless told otherwise (the newest 3.9.x).
  *
  * @example
  * ```ts
@@ -32,7 +70,31 @@ import { findExecutable } from "../tools.ts";
  * console.log(KAFKA_VERSION); // "3.9.2"
  * ```
  */
-export const KAFKA_VERSION = "3.9.2";
+export const KAFKA_VERSION: KafkaVersion = "3.9.2";
+
+/**
+ * Checks a version asked for; without one, `PRISM_KAFKA_VERSION` or
+ * {@linkcode KAFKA_VERSION}.
+ *
+ * @throws {Error} naming the version when the harness does not run it.
+ *
+ * @example
+ * ```ts
+ * import { kafkaVersion } from "./broker.ts";
+ * console.log(kafkaVersion("4.4.0")); // "4.4.0"
+ * ```
+ */
+export function kafkaVersion(version?: string): KafkaVersion {
+  const from = version === undefined ? "PRISM_KAFKA_VERSION" : "version";
+  const asked = version ?? Deno.env.get("PRISM_KAFKA_VERSION") ?? KAFKA_VERSION;
+  if (!(asked in VERSIONS)) {
+    throw new Error(
+      `Cannot run Kafka as '${from}' is not a version the harness knows: current value is ` +
+        `${JSON.stringify(asked)} (known: ${KAFKA_VERSIONS.join(", ")})`,
+    );
+  }
+  return asked as KafkaVersion;
+}
 
 /** Ready within this long, or `startKafka` fails with the broker's log tail. */
 const READY_TIMEOUT_MS = 60_000;
@@ -42,12 +104,19 @@ const STOP_TIMEOUT_MS = 30_000;
 const LOG_LINES = 200;
 const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"];
 
-const POM = fileURLToPath(new URL("./pom.xml", import.meta.url));
 const REPO = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
-const CACHE = `${REPO}/.cache/kafka/${KAFKA_VERSION}`;
-const LIBS = `${CACHE}/libs`;
-/** Written last by {@linkcode ensureKafka}: lists the jars of a complete download. */
-const MARKER = `${LIBS}/.complete.json`;
+
+/** Where a version's pom, jars and class archives are. */
+function pathsOf(version: KafkaVersion) {
+  const cache = `${REPO}/.cache/kafka/${version}`;
+  return {
+    pom: fileURLToPath(new URL(`./${VERSIONS[version].pom}`, import.meta.url)),
+    cache,
+    libs: `${cache}/libs`,
+    /** Written last by {@linkcode ensureKafka}: lists the jars of a complete download. */
+    marker: `${cache}/libs/.complete.json`,
+  };
+}
 
 /**
  * JVM flags, measured on a 2-core machine. startKafka() to ready, including
@@ -106,10 +175,14 @@ export interface KafkaBroker {
   readonly controllerPort: number;
   /** Bootstrap address for clients: `127.0.0.1:<port>`. */
   readonly brokers: string;
+  /** The SASL_SSL listener's bootstrap address, when started with `saslSsl`. */
+  readonly saslSslBrokers?: string;
   /** The broker's log folder (`log.dirs`): the data that survives `restart()`. */
   readonly dataDir: string;
   /** The pid of the broker's java process (changes on restart); 0 once stopped. */
   readonly pid: number;
+  /** The Kafka version it runs. */
+  readonly version: KafkaVersion;
   /** Stops it cleanly (SIGTERM) and waits for the exit (SIGKILL after 30 s). Idempotent. */
   stop(): Promise<void>;
   /** Kills it (SIGKILL), as a crash would, and waits for the exit. Idempotent. */
@@ -148,6 +221,21 @@ export interface StartKafkaOptions {
   logLevel?: string;
   /** Called with each line the broker prints (besides keeping it for `logs()`). */
   onLog?: (line: string) => void;
+  /**
+   * A second client listener, SASL_SSL, on a free port: TLS with this
+   * certificate (PEM files; the key unencrypted) and SASL PLAIN,
+   * SCRAM-SHA-256 and SCRAM-SHA-512 for these users (name → password).
+   */
+  saslSsl?: { certFile: string; keyFile: string; users: Record<string, string> };
+  /** The Kafka version (default: `PRISM_KAFKA_VERSION`, else {@linkcode KAFKA_VERSION}). */
+  version?: string;
+}
+
+/** The SASL_SSL listener of a broker started with `saslSsl`. */
+interface SaslSslListener {
+  port: number;
+  keystore: string;
+  users: Record<string, string>;
 }
 
 function errorText(err: unknown): string {
@@ -181,37 +269,39 @@ async function findJava(): Promise<string> {
 }
 
 /** The jar list of a complete download, or undefined when it is missing or partial. */
-async function completeJars(): Promise<string[] | undefined> {
+async function completeJars(version: KafkaVersion): Promise<string[] | undefined> {
+  const { marker, libs } = pathsOf(version);
   let jars: unknown;
   try {
-    jars = JSON.parse(await Deno.readTextFile(MARKER)).jars;
+    jars = JSON.parse(await Deno.readTextFile(marker)).jars;
   } catch {
     return undefined;
   }
   if (!Array.isArray(jars) || jars.length === 0) return undefined;
   for (const jar of jars) {
-    if (typeof jar !== "string" || !(await exists(`${LIBS}/${jar}`))) return undefined;
+    if (typeof jar !== "string" || !(await exists(`${libs}/${jar}`))) return undefined;
   }
   return jars as string[];
 }
 
-async function checkPomVersion(): Promise<void> {
-  const pom = await Deno.readTextFile(POM);
-  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
-  if (version !== KAFKA_VERSION) {
+async function checkPomVersion(version: KafkaVersion): Promise<void> {
+  const { pom } = pathsOf(version);
+  const inPom = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(await Deno.readTextFile(pom))?.[1];
+  if (inPom !== version) {
     throw new Error(
-      `${POM} has kafka.version ${JSON.stringify(version)} but broker.ts has ` +
-        `KAFKA_VERSION "${KAFKA_VERSION}": make them the same`,
+      `${pom} has kafka.version ${JSON.stringify(inPom)} but broker.ts lists it for ` +
+        `"${version}": make them the same`,
     );
   }
 }
 
-async function fetchJars(): Promise<string[]> {
-  await checkPomVersion();
+async function fetchJars(version: KafkaVersion): Promise<string[]> {
+  await checkPomVersion(version);
+  const { pom, cache, libs } = pathsOf(version);
   const mvn = await findExecutable("mvn");
   if (!mvn) {
     throw new Error(
-      `Kafka's jars are not in ${LIBS} and 'mvn' is not on PATH to fetch them ` +
+      `Kafka ${version}'s jars are not in ${libs} and 'mvn' is not on PATH to fetch them ` +
         "(Debian: apt-get install maven; then run `deno run -A tasks/ensure_tools.ts`)",
     );
   }
@@ -219,18 +309,18 @@ async function fetchJars(): Promise<string[]> {
   // A fresh folder that replaces the old one only when complete: a download
   // cut short (or a concurrent one in another process) never leaves a
   // half-filled libs/ that looks usable.
-  await Deno.mkdir(CACHE, { recursive: true });
-  const partial = await Deno.makeTempDir({ dir: CACHE, prefix: "libs.partial-" });
+  await Deno.mkdir(cache, { recursive: true });
+  const partial = await Deno.makeTempDir({ dir: cache, prefix: "libs.partial-" });
   await Deno.chmod(partial, 0o755);
   try {
-    console.log(`kafka: fetching Apache Kafka ${KAFKA_VERSION} jars from Maven Central ...`);
+    console.log(`kafka: fetching Apache Kafka ${version} jars from Maven Central ...`);
     const started = Date.now();
     const out = await new Deno.Command(mvn, {
       args: [
         "-q",
         "-B",
         "-f",
-        POM,
+        pom,
         "dependency:copy-dependencies",
         `-DoutputDirectory=${partial}`,
         "-DincludeScope=runtime",
@@ -251,34 +341,35 @@ async function fetchJars(): Promise<string[]> {
       if (entry.isFile && entry.name.endsWith(".jar")) jars.push(entry.name);
     }
     jars.sort();
-    if (!jars.includes(`kafka_2.13-${KAFKA_VERSION}.jar`)) {
-      throw new Error(`mvn did not fetch kafka_2.13-${KAFKA_VERSION}.jar into ${partial}`);
+    if (!jars.includes(`kafka_2.13-${version}.jar`)) {
+      throw new Error(`mvn did not fetch kafka_2.13-${version}.jar into ${partial}`);
     }
     await Deno.writeTextFile(
       `${partial}/.complete.json`,
-      JSON.stringify({ version: KAFKA_VERSION, jars }, null, 1) + "\n",
+      JSON.stringify({ version, jars }, null, 1) + "\n",
     );
     // An incomplete libs/ (and class archives made from older jars) goes.
-    await Deno.remove(LIBS, { recursive: true }).catch(() => {});
-    await Deno.remove(`${CACHE}/cds`, { recursive: true }).catch(() => {});
+    await Deno.remove(libs, { recursive: true }).catch(() => {});
+    await Deno.remove(`${cache}/cds`, { recursive: true }).catch(() => {});
     try {
-      await Deno.rename(partial, LIBS);
+      await Deno.rename(partial, libs);
     } catch (err) {
-      const done = await completeJars(); // another process finished first
+      const done = await completeJars(version); // another process finished first
       if (done) return done;
       throw err;
     }
-    console.log(`kafka: ${jars.length} jars in ${LIBS} (${Date.now() - started} ms)`);
+    console.log(`kafka: ${jars.length} jars in ${libs} (${Date.now() - started} ms)`);
     return jars;
   } finally {
     await Deno.remove(partial, { recursive: true }).catch(() => {});
   }
 }
 
-let ensuring: Promise<{ classpath: string }> | undefined;
+const ensuring = new Map<KafkaVersion, Promise<{ classpath: string }>>();
 
 /**
- * Makes sure Kafka's jars are in `.cache/kafka/<version>/libs`, fetching them
+ * Makes sure the jars of Kafka `version` (default: see {@linkcode kafkaVersion})
+ * are in `.cache/kafka/<version>/libs`, fetching them
  * with `mvn dependency:copy-dependencies` when the folder is missing or
  * incomplete (a marker file is written last), and returns the classpath.
  *
@@ -291,16 +382,21 @@ let ensuring: Promise<{ classpath: string }> | undefined;
  * console.log(classpath.split(":").length > 10); // true
  * ```
  */
-export function ensureKafka(): Promise<{ classpath: string }> {
-  ensuring ??= (async () => {
-    const jars = (await completeJars()) ?? (await fetchJars());
-    await findJava();
-    return { classpath: jars.map((jar) => `${LIBS}/${jar}`).join(":") };
-  })();
-  const result = ensuring;
-  result.catch(() => {
-    if (ensuring === result) ensuring = undefined; // let a later call try again
-  });
+export function ensureKafka(version?: string): Promise<{ classpath: string }> {
+  const v = kafkaVersion(version);
+  let result = ensuring.get(v);
+  if (result === undefined) {
+    result = (async () => {
+      const jars = (await completeJars(v)) ?? (await fetchJars(v));
+      await findJava();
+      return { classpath: jars.map((jar) => `${pathsOf(v).libs}/${jar}`).join(":") };
+    })();
+    const mine = result;
+    ensuring.set(v, mine);
+    mine.catch(() => {
+      if (ensuring.get(v) === mine) ensuring.delete(v); // let a later call try again
+    });
+  }
   return result;
 }
 
@@ -329,24 +425,47 @@ function checkLogLevel(level: unknown): string {
   return upper;
 }
 
-function serverProperties(port: number, controllerPort: number, dataDir: string): string {
+/** A node of a multi-node cluster: its id, every controller, the replication to use. */
+interface ClusterNode {
+  nodeId: number;
+  /** `controller.quorum.voters`: `1@127.0.0.1:<port>,2@...`. */
+  voters: string;
+  /** Replicas of internal topics and the default of new ones. */
+  replication: number;
+  /** `min.insync.replicas` by default. */
+  minInsync: number;
+}
+
+function serverProperties(
+  port: number,
+  controllerPort: number,
+  dataDir: string,
+  sasl?: SaslSslListener,
+  node?: ClusterNode,
+): string {
+  const saslListener = sasl ? `,SASL_SSL://127.0.0.1:${sasl.port}` : "";
+  const replication = node?.replication ?? 1;
   const props: Record<string, string | number> = {
     "process.roles": "broker,controller",
-    "node.id": 1,
-    "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
-    "listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    "advertised.listeners": `PLAINTEXT://127.0.0.1:${port}`,
+    "node.id": node?.nodeId ?? 1,
+    "controller.quorum.voters": node?.voters ?? `1@127.0.0.1:${controllerPort}`,
+    "listeners":
+      `PLAINTEXT://127.0.0.1:${port}${saslListener},CONTROLLER://127.0.0.1:${controllerPort}`,
+    "advertised.listeners": `PLAINTEXT://127.0.0.1:${port}${saslListener}`,
     "controller.listener.names": "CONTROLLER",
-    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "listener.security.protocol.map": `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${
+      sasl ? ",SASL_SSL:SASL_SSL" : ""
+    }`,
+    ...(sasl ? saslProperties(sasl) : {}),
     "inter.broker.listener.name": "PLAINTEXT",
     "log.dirs": dataDir,
     "num.partitions": 1,
-    "default.replication.factor": 1,
-    "min.insync.replicas": 1,
+    "default.replication.factor": replication,
+    "min.insync.replicas": node?.minInsync ?? 1,
     "auto.create.topics.enable": "false",
-    "offsets.topic.replication.factor": 1,
-    "transaction.state.log.replication.factor": 1,
-    "transaction.state.log.min.isr": 1,
+    "offsets.topic.replication.factor": replication,
+    "transaction.state.log.replication.factor": replication,
+    "transaction.state.log.min.isr": node?.minInsync ?? 1,
     // The first consumer group creates __consumer_offsets: 1 partition, not 50.
     "offsets.topic.num.partitions": 1,
     "transaction.state.log.num.partitions": 1,
@@ -368,6 +487,48 @@ function serverProperties(port: number, controllerPort: number, dataDir: string)
     "num.recovery.threads.per.data.dir": 1,
   };
   return Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+}
+
+/** The logging configuration files (log4j 1 and log4j2) for `level`, by file name. */
+function loggingFiles(level: string): Record<string, string> {
+  return {
+    "log4j.properties": log4jProperties(level),
+    "log4j2.properties": log4j2Properties(level),
+  };
+}
+
+/** The JVM flag that points a version's logging at its file in `configDir`. */
+function loggingFlag(version: KafkaVersion, configDir: string): string {
+  return VERSIONS[version].log4j2
+    ? `-Dlog4j2.configurationFile=file:${configDir}/log4j2.properties`
+    : `-Dlog4j.configuration=file:${configDir}/log4j.properties`;
+}
+
+/** Writes the logging configuration files into `configDir`. */
+async function writeLogging(configDir: string, level: string): Promise<void> {
+  for (const [name, text] of Object.entries(loggingFiles(level))) {
+    await Deno.writeTextFile(`${configDir}/${name}`, text);
+  }
+}
+
+function log4j2Properties(level: string): string {
+  return [
+    "status = error",
+    `rootLogger.level = ${level}`,
+    "rootLogger.appenderRef.stdout.ref = STDOUT",
+    "appender.stdout.type = Console",
+    "appender.stdout.name = STDOUT",
+    "appender.stdout.layout.type = PatternLayout",
+    "appender.stdout.layout.pattern = [%d] %p %m (%c)%n",
+    // Printed at WARN on every clean shutdown; not a problem.
+    ...(level === "WARN"
+      ? [
+        "logger.network.name = org.apache.kafka.clients.NetworkClient",
+        "logger.network.level = ERROR",
+      ]
+      : []),
+    "",
+  ].join("\n");
 }
 
 function log4jProperties(level: string): string {
@@ -490,6 +651,7 @@ interface Run {
 
 class Broker implements KafkaBroker {
   readonly brokers: string;
+  readonly saslSslBrokers?: string;
   #run: Run | undefined;
   #pid = 0;
   #ending: Promise<void> | undefined;
@@ -506,8 +668,12 @@ class Broker implements KafkaBroker {
     private readonly java: string,
     private readonly bash: string,
     private readonly onLog?: (line: string) => void,
+    saslSslPort?: number,
+    readonly nodeId = 1,
+    readonly version: KafkaVersion = KAFKA_VERSION,
   ) {
     this.brokers = `127.0.0.1:${port}`;
+    if (saslSslPort !== undefined) this.saslSslBrokers = `127.0.0.1:${saslSslPort}`;
   }
 
   get pid(): number {
@@ -527,7 +693,7 @@ class Broker implements KafkaBroker {
   /** Starts java and resolves once the broker answers; rejects (and kills it) otherwise. */
   async start(): Promise<void> {
     if (this.#run) return;
-    const cds = await cdsFlags(this.java);
+    const cds = await cdsFlags(this.java, this.version);
     this.#archiveTmp = cds.dumpTo;
     const args = [
       "-c",
@@ -536,7 +702,7 @@ class Broker implements KafkaBroker {
       this.java,
       ...JVM_FLAGS,
       ...cds.flags,
-      `-Dlog4j.configuration=file:${this.configDir}/log4j.properties`,
+      loggingFlag(this.version, this.configDir),
       "-cp",
       this.classpath,
       "kafka.Kafka",
@@ -598,7 +764,7 @@ class Broker implements KafkaBroker {
     const exited = run.status.then((s) => s);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      const attempt = answers(this.brokers);
+      const attempt = answers(this.brokers, this.nodeId);
       const outcome = await Promise.race([
         attempt.then((ok) => ({ ok })),
         exited.then((status) => ({ status })),
@@ -689,9 +855,9 @@ class Broker implements KafkaBroker {
 
 /**
  * Whether the broker answers: a kafkajs admin client reads the cluster
- * (ApiVersions + Metadata) and finds node 1 registered.
+ * (ApiVersions + Metadata) and finds the node (`nodeId`) registered.
  */
-async function answers(brokers: string): Promise<boolean> {
+async function answers(brokers: string, nodeId = 1): Promise<boolean> {
   const { Kafka, logLevel } = await import("kafkajs");
   const kafka = new Kafka({
     clientId: "prism-kafka-ready",
@@ -705,7 +871,7 @@ async function answers(brokers: string): Promise<boolean> {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    if (!cluster.brokers.some((b) => b.nodeId === 1)) return false;
+    if (!cluster.brokers.some((b) => b.nodeId === nodeId)) return false;
     await admin.listTopics();
     return true;
   } catch {
@@ -719,7 +885,10 @@ async function answers(brokers: string): Promise<boolean> {
  * AppCDS flags (see JVM_FLAGS): use the archive made for this JVM, or dump
  * one at exit to a temporary name that a clean stop publishes.
  */
-async function cdsFlags(java: string): Promise<{ flags: string[]; dumpTo?: string }> {
+async function cdsFlags(
+  java: string,
+  version: KafkaVersion,
+): Promise<{ flags: string[]; dumpTo?: string }> {
   if (Deno.env.get("PRISM_KAFKA_CDS") === "0") return { flags: [] };
   // One archive per JVM build: the JVM rejects (silently) an archive from another.
   const real = await Deno.realPath(java);
@@ -729,12 +898,29 @@ async function cdsFlags(java: string): Promise<{ flags: string[]; dumpTo?: strin
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)),
   );
   const hex = [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const dir = `${CACHE}/cds`;
+  const dir = `${pathsOf(version).cache}/cds`;
   const archive = `${dir}/kafka-${hex}.jsa`;
   if (await exists(archive)) return { flags: [`-XX:SharedArchiveFile=${archive}`] };
   await Deno.mkdir(dir, { recursive: true });
   const dumpTo = `${archive}.tmp-${crypto.randomUUID()}`;
   return { flags: [`-XX:ArchiveClassesAtExit=${dumpTo}`], dumpTo };
+}
+
+/** The SASL_SSL listener's settings: a PEM keystore, PLAIN users in JAAS, SCRAM from the metadata log. */
+function saslProperties(sasl: SaslSslListener): Record<string, string> {
+  const prefix = "listener.name.sasl_ssl.";
+  const plainUsers = Object.entries(sasl.users).map(([u, p]) => `user_${u}="${p}"`).join(" ");
+  return {
+    "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+    [`${prefix}ssl.keystore.type`]: "PEM",
+    [`${prefix}ssl.keystore.location`]: sasl.keystore,
+    [`${prefix}plain.sasl.jaas.config`]:
+      `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    [`${prefix}scram-sha-256.sasl.jaas.config`]:
+      "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+    [`${prefix}scram-sha-512.sasl.jaas.config`]:
+      "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+  };
 }
 
 /** A Kafka cluster id: 16 random bytes, base64url without padding (as `random-uuid` prints). */
@@ -747,25 +933,35 @@ function clusterId(): string {
 /** Formats `dataDir` for a new single-node cluster unless it already holds one. */
 async function formatStorage(
   java: string,
+  version: KafkaVersion,
   classpath: string,
   configDir: string,
   dataDir: string,
+  scramUsers: Record<string, string> = {},
+  id: string = clusterId(),
 ): Promise<void> {
   if (await exists(`${dataDir}/meta.properties`)) return;
-  const cds = await cdsFlags(java);
+  const cds = await cdsFlags(java, version);
   const out = await new Deno.Command(java, {
     args: [
       ...JVM_FLAGS,
       ...(cds.dumpTo ? [] : cds.flags), // only an existing archive: the broker run dumps one
-      `-Dlog4j.configuration=file:${configDir}/log4j.properties`,
+      loggingFlag(version, configDir),
       "-cp",
       classpath,
       "kafka.tools.StorageTool",
       "format",
       // "=": an id may start with "-", which would read as an option
-      `--cluster-id=${clusterId()}`,
+      `--cluster-id=${id}`,
       "-c",
       `${configDir}/server.properties`,
+      // SCRAM credentials live in the metadata log: written at format time.
+      ...Object.entries(scramUsers).flatMap(([name, password]) =>
+        ["SCRAM-SHA-256", "SCRAM-SHA-512"].flatMap((m) => [
+          "--add-scram",
+          `${m}=[name=${name},password=${password}]`,
+        ])
+      ),
     ],
     stdout: "piped",
     stderr: "piped",
@@ -807,7 +1003,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       throw new Error(`startKafka: port ${fixedPort} is in use (${errorText(err)})`);
     }
   }
-  const { classpath } = await ensureKafka();
+  const version = kafkaVersion(options.version);
+  const { classpath } = await ensureKafka(version);
   const java = await findJava();
   const bash = await findExecutable("bash", ["/bin", "/usr/bin"]);
   if (!bash) throw new Error("startKafka needs bash (java runs under a small bash wrapper)");
@@ -820,18 +1017,30 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   const temporary = options.dataDir === undefined;
   const dataDir = temporary ? `${configDir}/data` : absolute(options.dataDir!);
   await Deno.mkdir(dataDir, { recursive: true });
-  await Deno.writeTextFile(`${configDir}/log4j.properties`, log4jProperties(level));
+  await writeLogging(configDir, level);
 
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = fixedPort ?? freePort();
     let controllerPort = freePort();
     while (controllerPort === port) controllerPort = freePort();
+    let sasl: SaslSslListener | undefined;
+    if (options.saslSsl !== undefined) {
+      let saslPort = freePort();
+      while (saslPort === port || saslPort === controllerPort) saslPort = freePort();
+      const keystore = `${configDir}/keystore.pem`;
+      await Deno.writeTextFile(
+        keystore,
+        (await Deno.readTextFile(options.saslSsl.keyFile)) +
+          (await Deno.readTextFile(options.saslSsl.certFile)),
+      );
+      sasl = { port: saslPort, keystore, users: options.saslSsl.users };
+    }
     await Deno.writeTextFile(
       `${configDir}/server.properties`,
-      serverProperties(port, controllerPort, dataDir),
+      serverProperties(port, controllerPort, dataDir, sasl),
     );
-    await formatStorage(java, classpath, configDir, dataDir);
+    await formatStorage(java, version, classpath, configDir, dataDir, sasl?.users);
     const broker = new Broker(
       port,
       controllerPort,
@@ -842,6 +1051,9 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       java,
       bash,
       options.onLog,
+      sasl?.port,
+      1,
+      version,
     );
     try {
       await broker.start();
@@ -867,8 +1079,29 @@ function absolute(path: string): string {
 /** `deno run -A tasks/kafka/broker.ts [--port 9092]`: a broker in the foreground. */
 async function main(args: string[]): Promise<number> {
   let port = 9092;
+  let version: KafkaVersion;
+  try {
+    version = kafkaVersion();
+  } catch (err) {
+    console.error(errorText(err));
+    return 2;
+  }
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
+    const asked = arg.startsWith("--kafka-version=")
+      ? arg.slice("--kafka-version=".length)
+      : arg === "--kafka-version"
+      ? args[++i]
+      : null;
+    if (asked !== null) {
+      try {
+        version = kafkaVersion(asked ?? "");
+      } catch (err) {
+        console.error(errorText(err));
+        return 2;
+      }
+      continue;
+    }
     const value = arg.startsWith("--port=") ? arg.slice(7) : arg === "--port" ? args[++i] : null;
     if (value !== null) {
       port = Number(value);
@@ -877,18 +1110,26 @@ async function main(args: string[]): Promise<number> {
         return 2;
       }
     } else if (arg === "--help" || arg === "-h") {
-      console.log("Usage: deno task kafka [--port 9092]   (data in .cache/kafka/dev-data)");
+      console.log(
+        `Usage: deno task kafka [--port 9092] [--kafka-version ${KAFKA_VERSIONS.join("|")}]` +
+          "   (data in .cache/kafka/dev-data/<version>)",
+      );
       return 0;
     } else {
-      console.error(`Unknown argument ${JSON.stringify(arg)} (usage: deno task kafka [--port N])`);
+      console.error(
+        `Unknown argument ${
+          JSON.stringify(arg)
+        } (usage: deno task kafka [--port N] [--kafka-version V])`,
+      );
       return 2;
     }
   }
-  const dataDir = `${REPO}/.cache/kafka/dev-data`;
+  // One data folder per version: 3.9 cannot read what 4.x wrote.
+  const dataDir = `${REPO}/.cache/kafka/dev-data/${version}`;
   const started = Date.now();
-  const broker = await startKafka({ port, dataDir, onLog: (line) => console.log(line) });
+  const broker = await startKafka({ port, dataDir, version, onLog: (line) => console.log(line) });
   console.log(
-    `Kafka ${KAFKA_VERSION} ready in ${Date.now() - started} ms: bootstrap ${broker.brokers} ` +
+    `Kafka ${version} ready in ${Date.now() - started} ms: bootstrap ${broker.brokers} ` +
       `(data in ${dataDir}); Ctrl-C stops it`,
   );
   const stopped = Promise.withResolvers<void>();
@@ -919,4 +1160,105 @@ if (import.meta.main) {
     console.error(errorText(err));
     Deno.exit(1);
   }
+}
+
+/** A running multi-node Kafka cluster (see {@linkcode startKafkaCluster}). */
+export interface KafkaCluster {
+  /** Bootstrap addresses of every node, comma-separated. */
+  readonly brokers: string;
+  /** The nodes; `nodes[i]` has node id `i + 1`. */
+  readonly nodes: readonly KafkaBroker[];
+  /** Stops every node. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Kafka cluster of `size` nodes (KRaft, each broker and controller
+ * in one JVM, every node a voter) on 127.0.0.1, with internal topics and
+ * new topics replicated `size` times and `min.insync.replicas` of
+ * `size - 1`; resolves once every node answers.
+ *
+ * @example
+ * ```ts ignore
+ * import { startKafkaCluster } from "./broker.ts";
+ * const cluster = await startKafkaCluster(3);
+ * console.log(cluster.brokers); // "127.0.0.1:41001,127.0.0.1:41003,127.0.0.1:41005"
+ * await cluster.nodes[0].kill(); // the others keep serving
+ * await cluster.stop();
+ * ```
+ */
+export async function startKafkaCluster(
+  size = 3,
+  options: { logLevel?: string; version?: string } = {},
+): Promise<KafkaCluster> {
+  if (!Number.isInteger(size) || size < 1 || size > 9) {
+    throw new Error(`startKafkaCluster: size ${size} is not an integer in 1..9`);
+  }
+  const level = checkLogLevel(options.logLevel ?? "WARN");
+  const version = kafkaVersion(options.version);
+  const { classpath } = await ensureKafka(version);
+  const java = await findJava();
+  const bash = await findExecutable("bash", ["/bin", "/usr/bin"]);
+  if (!bash) throw new Error("startKafkaCluster needs bash (java runs under a small bash wrapper)");
+  registerUnload();
+  const used = new Set<number>();
+  const pick = () => {
+    let p = freePort();
+    while (used.has(p)) p = freePort();
+    used.add(p);
+    return p;
+  };
+  const ports = Array.from({ length: size }, () => ({ client: pick(), controller: pick() }));
+  const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.controller}`).join(",");
+  const id = clusterId();
+  const nodes: Broker[] = [];
+  for (const [i, p] of ports.entries()) {
+    const configDir = await Deno.makeTempDir({ prefix: TEMP_PREFIX });
+    tempDirs.add(configDir);
+    await Deno.writeTextFile(`${configDir}/owner.pid`, `${Deno.pid}\n`);
+    await sweepTempDirs(configDir);
+    const dataDir = `${configDir}/data`;
+    await Deno.mkdir(dataDir, { recursive: true });
+    await writeLogging(configDir, level);
+    await Deno.writeTextFile(
+      `${configDir}/server.properties`,
+      serverProperties(p.client, p.controller, dataDir, undefined, {
+        nodeId: i + 1,
+        voters,
+        replication: size,
+        minInsync: Math.max(1, size - 1),
+      }),
+    );
+    await formatStorage(java, version, classpath, configDir, dataDir, {}, id);
+    nodes.push(
+      new Broker(
+        p.client,
+        p.controller,
+        dataDir,
+        true,
+        configDir,
+        classpath,
+        java,
+        bash,
+        undefined,
+        undefined,
+        i + 1,
+        version,
+      ),
+    );
+  }
+  // Together: a node cannot serve before the controllers have a quorum.
+  const started = await Promise.allSettled(nodes.map((n) => n.start()));
+  const failed = started.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+  if (failed !== undefined) {
+    await Promise.all(nodes.map((n) => n.kill()));
+    throw failed.reason;
+  }
+  return {
+    brokers: nodes.map((n) => n.brokers).join(","),
+    nodes,
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
 }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Kafka, logLevel } from "kafkajs";
-import { KAFKA_VERSION, startKafka } from "./broker.ts";
+import { KAFKA_VERSIONS, kafkaVersion, startKafka } from "./broker.ts";
 
 /** Whether a process with this pid exists (zombies count as gone). */
 async function alive(pid: number): Promise<boolean> {
@@ -47,10 +47,26 @@ async function readAll(kafka: Kafka, topic: string, expected: number): Promise<s
 Deno.test("startKafka names a bad option", async () => {
   await assert.rejects(startKafka({ port: 70000 }), /port 70000 is not an integer in 1\.\.65535/);
   await assert.rejects(startKafka({ logLevel: "LOUD" }), /logLevel "LOUD" is not one of/);
+  await assert.rejects(
+    startKafka({ version: "2.8.0" }),
+    /'version' is not a version the harness knows: current value is "2\.8\.0" \(known: 3\.9\.2, 4\.4\.0\)/,
+  );
 });
 
+for (const version of KAFKA_VERSIONS) {
+  Deno.test(`Kafka ${version}: the broker runs the version asked for`, async () => {
+    const broker = await startKafka({ version, logLevel: "INFO" });
+    try {
+      assert.equal(broker.version, version);
+      assert.match(broker.logs(), new RegExp(`Kafka version: ${version.replaceAll(".", "\\.")}`));
+    } finally {
+      await broker.stop();
+    }
+  });
+}
+
 Deno.test({
-  name: `Kafka ${KAFKA_VERSION}: produce (acks=all), consume, restart, crash; stop leaves no java`,
+  name: `Kafka ${kafkaVersion()}: produce (acks=all), consume, restart, crash; stop leaves no java`,
   // kafkajs keeps timers and sockets past disconnect()
   sanitizeOps: false,
   sanitizeResources: false,

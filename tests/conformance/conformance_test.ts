@@ -19,7 +19,7 @@ import { streamBasicSuite } from "./stream_basic.ts";
 import type { Suite, Target } from "./target.ts";
 import { GrpcClient } from "../../proto/transport/grpc_client.ts";
 import { startRedis, startRedisCluster } from "../_redis.ts";
-import { startKafka } from "../_kafka.ts";
+import { kafkaVersion, startKafka, startKafkaCluster } from "../_kafka.ts";
 
 const SUITES: Partial<Record<ServiceName, Suite>> = {
   [SERVICE_NAMES.keyvalueBasic]: keyvalueBasicSuite,
@@ -144,7 +144,7 @@ namespaces:
 );
 
 Deno.test(
-  { name: "conformance: kafka (plugin process → real Kafka broker)" },
+  { name: `conformance: kafka (plugin process → real Kafka ${kafkaVersion()} broker)` },
   async (t) => {
     const kafka = await startKafka();
     const h = await startTestProxy(`
@@ -152,6 +152,31 @@ namespaces:
   - name: events
     backend: kafka
     config: { brokers: ["${kafka.brokers}"] }
+`);
+    try {
+      await conformanceOf(t, h, "kafka", "events", [SERVICE_NAMES.pubsub, SERVICE_NAMES.stream]);
+    } finally {
+      await h.stop();
+      await kafka.stop();
+    }
+  },
+);
+
+Deno.test(
+  {
+    name:
+      `conformance: kafka cluster (3 Kafka ${kafkaVersion()} brokers, replication factor 3, min.insync.replicas 2)`,
+  },
+  async (t) => {
+    const kafka = await startKafkaCluster(3);
+    const h = await startTestProxy(`
+namespaces:
+  - name: events
+    backend: kafka
+    config:
+      brokers: ${JSON.stringify(kafka.brokers.split(","))}
+      replication_factor: 3
+      min_insync_replicas: 2
 `);
     try {
       await conformanceOf(t, h, "kafka", "events", [SERVICE_NAMES.pubsub, SERVICE_NAMES.stream]);
