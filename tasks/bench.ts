@@ -17,7 +17,12 @@
  *   plugin start to healthy, and redis-benchmark as the floor;
  * - kafka: publish at a fixed 1,000 msg/s and at most, through the load
  *   tester, against a kafkajs producer as the baseline; publish-to-delivery
- *   latency for 1 and for 100 subscribers (`bench/kafka.ts`).
+ *   latency for 1 and for 100 subscribers (`bench/kafka.ts`);
+ * - memstore Get at a fixed 1,000 calls/s, quiet and while 200,000 keys
+ *   with TTLs expire and 100 subscribers sit idle (`bench/background.ts`),
+ *   and where its tail comes from: each call over 1 ms matched with the
+ *   GC pauses, TTL sweeps and event-loop stalls of the proxy, beside an
+ *   empty Go gRPC server as the machine's floor (`bench/tail.ts`).
  *
  * - Set, Get, Scan, Push and Pop for memstore and redis at concurrency 1 and
  *   64, and Get at a fixed 1,000 calls/s, driven by the load tester
@@ -47,6 +52,14 @@ import { startupBench } from "./bench/startup.ts";
 
 import { childPids, cpuMicros, spawnProxy } from "./bench/server.ts";
 import { spawnDenoEmpty, spawnNodeEmpty } from "./bench/baselines.ts";
+import { backgroundBench } from "./bench/background.ts";
+import {
+  type FloorResult,
+  goFloor,
+  type TailAttribution,
+  tailAttribution,
+  tailMarkdown,
+} from "./bench/tail.ts";
 import { findGhz, runGhz } from "./bench/ghz.ts";
 import { daprComparison } from "./bench/dapr.ts";
 import { forwardingBench, socketHopBench } from "./bench/transport.ts";
@@ -311,6 +324,30 @@ async function main(): Promise<number> {
   console.error(
     `  cluster/single throughput: get ${redisCluster.ratio.get}, set ${redisCluster.ratio.set}`,
   );
+  console.error(
+    "bench: memstore tail at 1,000 calls/s, quiet and with 200,000 keys expiring and 100 idle subscribers ...",
+  );
+  const background = await backgroundBench({
+    durationS: Math.max(5, durationS * 2),
+    warmupS,
+    ghz: await findGhz(),
+  });
+  const ghzForTail = await findGhz();
+  let tail: { floor?: FloorResult; runs: TailAttribution[] } | undefined;
+  if (ghzForTail) {
+    console.error(
+      "bench: where the memstore tail comes from (GC, sweeps, stalls; the Go floor) ...",
+    );
+    const seconds = values.quick ? 5 : 15;
+    tail = {
+      floor: await goFloor(ghzForTail, seconds),
+      runs: [
+        await tailAttribution({ busy: false, seconds, ghz: ghzForTail }),
+        await tailAttribution({ busy: true, seconds, ghz: ghzForTail }),
+      ],
+    };
+    for (const line of tailMarkdown(tail.runs, tail.floor).slice(2, 5)) console.error(`  ${line}`);
+  }
   console.error("bench: proxy → kafka plugin → Kafka ...");
   const kafka: KafkaBenchResults = await kafkaBench({
     durationS: Math.max(3, durationS),
@@ -396,6 +433,12 @@ async function main(): Promise<number> {
       target: r.namespace === "cache" ? "< 2" : "< 1",
       pass: r.latency_ms.p99 < (r.namespace === "cache" ? 2 : 1),
     })),
+    ...background.busy.map((r) => ({
+      name: `${r.system}: p99 (ms)`,
+      value: r.latency_ms.p99,
+      target: "< 2",
+      pass: r.latency_ms.p99 < 2,
+    })),
     {
       name:
         "auth.jwt: proxy CPU added per call by token verification (cached key), get at 64 in flight (µs)",
@@ -446,6 +489,8 @@ async function main(): Promise<number> {
       ...(dapr?.scenarios ?? []),
       ...kafka.scenarios,
       ...redisCluster.scenarios,
+      ...background.quiet,
+      ...background.busy,
     ],
     micro,
     wasm: { ...wasm, wasm_bytes: wasmBytes },
@@ -476,6 +521,14 @@ async function main(): Promise<number> {
     auth,
     observability,
     idle,
+    background: {
+      keys_with_ttl: background.keys,
+      expired_during_busy_runs: background.expiredDuring,
+      idle_subscribers: background.subscribers,
+      quiet: background.quiet,
+      busy: background.busy,
+    },
+    ...(tail ? { tail_attribution: tail } : {}),
     ratios_vs_baselines: ratios,
     server_cpu_us_per_call: cpu,
     fixed_rate_gets: fixedGets,
@@ -521,6 +574,26 @@ async function main(): Promise<number> {
       `| ${r.system} | ${r.driver} | ${r.throughput_rps} | ${r.latency_ms.p50} | ${r.latency_ms.p99} | ${r.latency_ms.p999} | ${r.latency_ms.max} |`
     ),
     "",
+    `### The same on a proxy with a kafka namespace: quiet, then while ${
+      background.keys.toLocaleString("en")
+    } keys with TTLs expire (${
+      background.expiredDuring.toLocaleString("en")
+    } during the runs) and ${background.subscribers} subscribers sit idle`,
+    "",
+    "| scenario | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ...[...background.quiet, ...background.busy].map((r) =>
+      `| ${r.system} | ${r.throughput_rps} | ${r.latency_ms.p50} | ${r.latency_ms.p99} | ${r.latency_ms.p999} | ${r.latency_ms.max} |`
+    ),
+    "",
+    ...(tail
+      ? [
+        "### Where the tail comes from (`tasks/bench/tail.ts`: calls over 1 ms matched with what ran in the proxy)",
+        "",
+        ...tailMarkdown(tail.runs, tail.floor),
+        "",
+      ]
+      : []),
     ...(dapr
       ? [
         "## Against Dapr 1.18 (daprd → the same Redis; ghz drives both, rounds alternating)",

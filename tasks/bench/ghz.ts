@@ -45,6 +45,13 @@ export function ghzBinary(message: Uint8Array): Uint8Array {
   return out;
 }
 
+/** One call as ghz reports it: its start (RFC 3339, ns digits), latency in ns, status. */
+export interface GhzDetail {
+  timestamp: string;
+  latency: number;
+  status: string;
+}
+
 /** What one ghz run drives. */
 export interface GhzRun {
   address: string;
@@ -58,6 +65,8 @@ export interface GhzRun {
   op: string;
   namespace: string;
   system: string;
+  /** Receives ghz's per-call details (start time, latency in ns, status). */
+  onDetails?: (details: GhzDetail[]) => void;
   /** For servers without Prism's descriptors (Dapr): a .proto and its import path. */
   proto?: { file: string; importPath: string; call: string; data: string };
 }
@@ -115,7 +124,9 @@ export async function runGhz(ghz: string, run: GhzRun): Promise<ScenarioReport> 
       throw new Error(`ghz failed: ${new TextDecoder().decode(out.stderr).slice(0, 2000)}`);
     }
     const r = JSON.parse(new TextDecoder().decode(out.stdout));
-    const ok = ((r.details ?? []) as { latency: number; status: string }[])
+    const details = (r.details ?? []) as GhzDetail[];
+    run.onDetails?.(details);
+    const ok = details
       .filter((d) => d.status === "OK")
       .map((d) => d.latency / 1e6);
     const errors: Record<string, number> = {};
