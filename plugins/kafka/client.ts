@@ -185,7 +185,8 @@ export class KafkaClient {
 
 /**
  * kafkajs's `ssl` and `sasl` options from a config: TLS files read, the SASL
- * password taken from the variable `password_env` names. Throws a
+ * password taken from the variable `password_env` names or read from
+ * `password_file` (exactly one; one trailing newline dropped). Throws a
  * {@linkcode PluginConfigError} naming the file or variable (never the
  * secret) when one cannot be read.
  *
@@ -229,13 +230,35 @@ export function securityOf(
     };
   }
   if (config.sasl !== undefined) {
-    const { mechanism, username, password_env } = config.sasl;
-    const password = env(password_env);
-    if (password === undefined) {
+    const { mechanism, username, password_env, password_file } = config.sasl;
+    if ((password_env === undefined) === (password_file === undefined)) {
       throw new PluginConfigError(
-        "sasl.password_env",
-        `Cannot configure kafka as 'sasl.password_env' names ${password_env}, which is not set in the plugin's environment`,
+        "sasl",
+        `Cannot configure kafka as 'sasl' must name exactly one of password_env and password_file: current value names ${
+          password_env === undefined ? "neither" : "both"
+        }`,
       );
+    }
+    let password: string | undefined;
+    if (password_env !== undefined) {
+      password = env(password_env);
+      if (password === undefined) {
+        throw new PluginConfigError(
+          "sasl.password_env",
+          `Cannot configure kafka as 'sasl.password_env' names ${password_env}, which is not set in the plugin's environment`,
+        );
+      }
+    } else {
+      try {
+        password = Deno.readTextFileSync(password_file!).replace(/\r?\n$/, "");
+      } catch (err) {
+        throw new PluginConfigError(
+          "sasl.password_file",
+          `Cannot configure kafka as 'sasl.password_file' cannot be read (${password_file}): ${
+            (err as Error).message
+          }`,
+        );
+      }
     }
     out.sasl = { mechanism, username, password } as SASLOptions;
   }

@@ -12,7 +12,7 @@
  * | `replication_factor` | integer ≥ 1 | 1 | replicas of a topic created on first use |
  * | `min_insync_replicas` | integer ≥ 1 | — | `min.insync.replicas` of a topic created on first use (the broker's default otherwise) |
  * | `tls` | `{ ca_file?, cert_file?, key_file? }` | — | TLS to the brokers: a CA to trust, a client certificate |
- * | `sasl` | `{ mechanism, username, password_env }` | — | SASL: `plain`, `scram-sha-256` or `scram-sha-512`; the password from the named variable |
+ * | `sasl` | `{ mechanism, username, password_env \| password_file }` | — | SASL: `plain`, `scram-sha-256` or `scram-sha-512`; the password from the named variable or file (exactly one) |
  * | `publish_timeout_ms` | integer ≥ 1 | 5000 | longest a Publish/Append waits for the broker's acknowledgement |
  * | `connect_timeout_ms` | integer ≥ 1 | 1000 | one connection attempt |
  * | `request_timeout_ms` | integer ≥ 1 | 5000 | one Kafka request |
@@ -179,9 +179,17 @@ export const KAFKA_SCHEMA = defineSchema({
       username: { type: "string", description: "the SASL user" },
       password_env: {
         type: "string",
+        optional: true,
         check: (v) =>
           /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : "must be an environment variable's name",
-        description: "the environment variable holding the password",
+        description: "the environment variable holding the password (or password_file)",
+      },
+      password_file: {
+        type: "string",
+        optional: true,
+        check: (v) => v !== "" ? undefined : "must be a file's path",
+        description:
+          "a file holding the password, e.g. a mounted secret (one trailing newline is ignored)",
       },
     },
     description: "SASL authentication (the password never is config)",

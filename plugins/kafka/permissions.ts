@@ -10,7 +10,7 @@
  *   `PRISM_PLUGIN_MAGIC_COOKIE`, `PRISM_LOG_LEVEL`, `PRISM_KAFKA_*` and the
  *   variable `sasl.password_env` names), so the broad flag exposes nothing
  *   else;
- * - `--allow-read=<the tls files>` when `tls` names files.
+ * - `--allow-read=<the tls files and sasl.password_file>` when the config names files.
  *
  * Nothing else: no write, run, sys or ffi (the plugin's tests run it
  * with only these flags).
@@ -34,9 +34,12 @@ export function kafkaPluginPermissions(config: Record<string, unknown>): string[
   const tls = config.tls !== null && typeof config.tls === "object" && !Array.isArray(config.tls)
     ? config.tls as Record<string, unknown>
     : {};
-  const files = ["ca_file", "cert_file", "key_file"].map((k) => tls[k]).filter((f) =>
-    typeof f === "string" && f !== ""
-  );
+  const sasl = config.sasl !== null && typeof config.sasl === "object" &&
+      !Array.isArray(config.sasl)
+    ? config.sasl as Record<string, unknown>
+    : {};
+  const files = [...["ca_file", "cert_file", "key_file"].map((k) => tls[k]), sasl.password_file]
+    .filter((f) => typeof f === "string" && f !== "");
   return [
     "--allow-net",
     "--allow-env",

@@ -315,3 +315,53 @@ Deno.test("kafka logs: one line per episode of a repeated warning or error, with
   write(response("Not authorized to access group: Group authorization failed.") as never);
   assert.equal(lines.length, 4, "a response that is not retried is an error");
 });
+
+Deno.test("kafka security: the SASL password from exactly one of a variable and a file; errors name the setting", async () => {
+  const { securityOf } = await import("./client.ts");
+  const sasl = {
+    mechanism: "scram-sha-512",
+    username: "app",
+    password_env: undefined,
+    password_file: undefined,
+  } as const;
+  const env = (name: string) => name === "PW" ? "from-env" : undefined;
+  assert.equal(
+    (securityOf({ tls: undefined, sasl: { ...sasl, password_env: "PW" } }, env).sasl as {
+      password: string;
+    }).password,
+    "from-env",
+  );
+  const file = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(file, "from-file\n");
+    assert.equal(
+      (securityOf({ tls: undefined, sasl: { ...sasl, password_file: file } }, env).sasl as {
+        password: string;
+      }).password,
+      "from-file",
+      "one trailing newline is dropped",
+    );
+    assert.throws(
+      () =>
+        securityOf(
+          { tls: undefined, sasl: { ...sasl, password_env: "PW", password_file: file } },
+          env,
+        ),
+      /'sasl' must name exactly one of password_env and password_file: current value names both/,
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+  assert.throws(
+    () => securityOf({ tls: undefined, sasl: { ...sasl } }, env),
+    /current value names neither/,
+  );
+  assert.throws(
+    () => securityOf({ tls: undefined, sasl: { ...sasl, password_file: "/nonexistent/pw" } }, env),
+    /'sasl.password_file' cannot be read \(\/nonexistent\/pw\)/,
+  );
+  assert.throws(
+    () => securityOf({ tls: undefined, sasl: { ...sasl, password_env: "MISSING" } }, env),
+    /'sasl.password_env' names MISSING, which is not set/,
+  );
+});

@@ -177,6 +177,8 @@ export interface KafkaBroker {
   readonly brokers: string;
   /** The SASL_SSL listener's bootstrap address, when started with `saslSsl`. */
   readonly saslSslBrokers?: string;
+  /** The mutual-TLS listener's bootstrap address, when started with `mutualTls`. */
+  readonly mutualTlsBrokers?: string;
   /** The broker's log folder (`log.dirs`): the data that survives `restart()`. */
   readonly dataDir: string;
   /** The pid of the broker's java process (changes on restart); 0 once stopped. */
@@ -227,8 +229,21 @@ export interface StartKafkaOptions {
    * SCRAM-SHA-256 and SCRAM-SHA-512 for these users (name → password).
    */
   saslSsl?: { certFile: string; keyFile: string; users: Record<string, string> };
+  /**
+   * A client listener, SSL, on a free port that demands a client
+   * certificate signed by `caFile` (mutual TLS), serving with this
+   * certificate (PEM files; the key unencrypted).
+   */
+  mutualTls?: { certFile: string; keyFile: string; caFile: string };
   /** The Kafka version (default: `PRISM_KAFKA_VERSION`, else {@linkcode KAFKA_VERSION}). */
   version?: string;
+}
+
+/** The SSL listener of a broker started with `mutualTls`. */
+interface MutualTlsListener {
+  port: number;
+  keystore: string;
+  truststore: string;
 }
 
 /** The SASL_SSL listener of a broker started with `saslSsl`. */
@@ -442,8 +457,10 @@ function serverProperties(
   dataDir: string,
   sasl?: SaslSslListener,
   node?: ClusterNode,
+  mtls?: MutualTlsListener,
 ): string {
-  const saslListener = sasl ? `,SASL_SSL://127.0.0.1:${sasl.port}` : "";
+  const saslListener = (sasl ? `,SASL_SSL://127.0.0.1:${sasl.port}` : "") +
+    (mtls ? `,SSL://127.0.0.1:${mtls.port}` : "");
   const replication = node?.replication ?? 1;
   const props: Record<string, string | number> = {
     "process.roles": "broker,controller",
@@ -455,8 +472,17 @@ function serverProperties(
     "controller.listener.names": "CONTROLLER",
     "listener.security.protocol.map": `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${
       sasl ? ",SASL_SSL:SASL_SSL" : ""
-    }`,
+    }${mtls ? ",SSL:SSL" : ""}`,
     ...(sasl ? saslProperties(sasl) : {}),
+    ...(mtls
+      ? {
+        "listener.name.ssl.ssl.keystore.type": "PEM",
+        "listener.name.ssl.ssl.keystore.location": mtls.keystore,
+        "listener.name.ssl.ssl.truststore.type": "PEM",
+        "listener.name.ssl.ssl.truststore.location": mtls.truststore,
+        "listener.name.ssl.ssl.client.auth": "required",
+      }
+      : {}),
     "inter.broker.listener.name": "PLAINTEXT",
     "log.dirs": dataDir,
     "num.partitions": 1,
@@ -652,6 +678,7 @@ interface Run {
 class Broker implements KafkaBroker {
   readonly brokers: string;
   readonly saslSslBrokers?: string;
+  readonly mutualTlsBrokers?: string;
   #run: Run | undefined;
   #pid = 0;
   #ending: Promise<void> | undefined;
@@ -671,9 +698,11 @@ class Broker implements KafkaBroker {
     saslSslPort?: number,
     readonly nodeId = 1,
     readonly version: KafkaVersion = KAFKA_VERSION,
+    mutualTlsPort?: number,
   ) {
     this.brokers = `127.0.0.1:${port}`;
     if (saslSslPort !== undefined) this.saslSslBrokers = `127.0.0.1:${saslSslPort}`;
+    if (mutualTlsPort !== undefined) this.mutualTlsBrokers = `127.0.0.1:${mutualTlsPort}`;
   }
 
   get pid(): number {
@@ -1036,9 +1065,24 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       );
       sasl = { port: saslPort, keystore, users: options.saslSsl.users };
     }
+    let mtls: MutualTlsListener | undefined;
+    if (options.mutualTls !== undefined) {
+      const taken = [port, controllerPort, sasl?.port];
+      let mtlsPort = freePort();
+      while (taken.includes(mtlsPort)) mtlsPort = freePort();
+      const keystore = `${configDir}/mtls-keystore.pem`;
+      await Deno.writeTextFile(
+        keystore,
+        (await Deno.readTextFile(options.mutualTls.keyFile)) +
+          (await Deno.readTextFile(options.mutualTls.certFile)),
+      );
+      const truststore = `${configDir}/mtls-truststore.pem`;
+      await Deno.copyFile(options.mutualTls.caFile, truststore);
+      mtls = { port: mtlsPort, keystore, truststore };
+    }
     await Deno.writeTextFile(
       `${configDir}/server.properties`,
-      serverProperties(port, controllerPort, dataDir, sasl),
+      serverProperties(port, controllerPort, dataDir, sasl, undefined, mtls),
     );
     await formatStorage(java, version, classpath, configDir, dataDir, sasl?.users);
     const broker = new Broker(
@@ -1054,6 +1098,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       sasl?.port,
       1,
       version,
+      mtls?.port,
     );
     try {
       await broker.start();
