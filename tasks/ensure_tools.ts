@@ -24,6 +24,11 @@
  * - Python's `grpcio` (pinned) with pip: an independent gRPC client for the
  *   interop tests (`tests/interop_test.ts`); skipped where Python is missing.
  *
+ * - the newest Deno the registries carry ({@linkcode NEWEST_DENO}, the
+ *   `deno` wheel on PyPI) into `.cache/`: `deno task test` runs the
+ *   transport's hostile-client tests on it too (the project pins an older
+ *   one; see the README).
+ *
  * - `chromium` (Debian's chromium) with apt-get when running as root: the
  *   load tester's HTML report is opened headless (`tests/load_html_test.ts`).
  *
@@ -53,6 +58,77 @@ export const GO_TOOLS = {
 
 /** Python packages the tests use (pip), pinned. */
 export const PYTHON_PACKAGES = { grpc: "grpcio==1.85.3" } as const;
+
+/**
+ * The newest Deno on the registries (PyPI's `deno` wheel; npm's stops at
+ * 2.9.6).
+ *
+ * @example
+ * ```ts
+ * import { NEWEST_DENO } from "./ensure_tools.ts";
+ * console.log(NEWEST_DENO); // "2.9.8"
+ * ```
+ */
+export const NEWEST_DENO = "2.9.8";
+
+const NEWEST_DENO_BIN = new URL(`../.cache/deno-${NEWEST_DENO}/deno`, import.meta.url).pathname;
+
+/**
+ * Puts Deno {@linkcode NEWEST_DENO} into `.cache/` from PyPI's wheel (pip
+ * downloads it; the binary is one file in it) unless it is there; resolves
+ * with its path, or undefined (with a message) when Python or pip cannot.
+ */
+export async function ensureNewestDeno(): Promise<string | undefined> {
+  if (await Deno.stat(NEWEST_DENO_BIN).then((i) => i.isFile, () => false)) return NEWEST_DENO_BIN;
+  const python = await findExecutable("python3");
+  if (!python) {
+    console.log(`deno ${NEWEST_DENO}: Python is missing; the tests on it are skipped`);
+    return undefined;
+  }
+  const dir = await Deno.makeTempDir({ prefix: "prism-deno-wheel-" });
+  try {
+    console.log(`deno ${NEWEST_DENO}: downloading PyPI's wheel with pip ...`);
+    const script = [
+      "import glob, os, sys, zipfile",
+      "wheel = glob.glob(os.path.join(sys.argv[1], '*.whl'))[0]",
+      "with zipfile.ZipFile(wheel) as z:",
+      "    name = next(n for n in z.namelist() if n.endswith('/scripts/deno'))",
+      "    data = z.read(name)",
+      "os.makedirs(os.path.dirname(sys.argv[2]), exist_ok=True)",
+      "tmp = sys.argv[2] + '.partial'",
+      "open(tmp, 'wb').write(data)",
+      "os.chmod(tmp, 0o755)",
+      "os.replace(tmp, sys.argv[2])",
+    ].join("\n");
+    for (
+      const args of [
+        [
+          "-m",
+          "pip",
+          "download",
+          `deno==${NEWEST_DENO}`,
+          "--no-deps",
+          "--only-binary=:all:",
+          "--quiet",
+          "--disable-pip-version-check",
+          "-d",
+          dir,
+        ],
+        ["-c", script, dir, NEWEST_DENO_BIN],
+      ]
+    ) {
+      const out = await new Deno.Command(python, { args, stdout: "inherit", stderr: "inherit" })
+        .output();
+      if (!out.success) {
+        console.log(`deno ${NEWEST_DENO}: python exited ${out.code}; the tests on it are skipped`);
+        return undefined;
+      }
+    }
+    return NEWEST_DENO_BIN;
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
 
 /**
  * Installs a pinned Python package unless `import <module>` already works;
@@ -162,6 +238,7 @@ if (import.meta.main) {
   for (const name of Object.keys(PYTHON_PACKAGES) as (keyof typeof PYTHON_PACKAGES)[]) {
     await ensurePythonPackage(name);
   }
+  await ensureNewestDeno();
   for (const name of Object.keys(DEBIAN_TOOLS) as (keyof typeof DEBIAN_TOOLS)[]) {
     await ensureDebianTool(name);
   }

@@ -194,7 +194,10 @@ export class KafkaClient {
  * ```ts
  * import { securityOf } from "./client.ts";
  * const s = securityOf(
- *   { tls: undefined, sasl: { mechanism: "scram-sha-256", username: "app", password_env: "PW" } },
+ *   {
+ *     tls: undefined,
+ *     sasl: { mechanism: "scram-sha-256", username: "app", password_env: "PW", password_file: undefined },
+ *   },
  *   (name) => name === "PW" ? "s3cret" : undefined,
  * );
  * console.log(s.sasl?.mechanism, s.ssl); // "scram-sha-256" undefined
