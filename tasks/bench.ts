@@ -65,7 +65,7 @@ import { daprComparison } from "./bench/dapr.ts";
 import { forwardingBench, socketHopBench } from "./bench/transport.ts";
 import { authBench } from "./bench/auth.ts";
 import { observabilityBench } from "./bench/observability.ts";
-import { clusterBench } from "./bench/cluster.ts";
+import { clusterBench, kafkaClusterBench } from "./bench/cluster.ts";
 import { idleBench, type IdleResult } from "./bench/idle.ts";
 import { kafkaBench, type KafkaBenchResults } from "./bench/kafka.ts";
 import { operationMatrix } from "./bench/matrix.ts";
@@ -324,6 +324,13 @@ async function main(): Promise<number> {
   console.error(
     `  cluster/single throughput: get ${redisCluster.ratio.get}, set ${redisCluster.ratio.set}`,
   );
+  console.error("bench: one Kafka broker against a 3-broker cluster, through the proxy ...");
+  const kafkaCluster = await kafkaClusterBench({
+    durationS: Math.max(2, durationS),
+    warmupS,
+    rounds: values.quick ? 1 : 2,
+  });
+  console.error(`  cluster/single publish throughput: ${kafkaCluster.ratio.publish}`);
   console.error(
     "bench: memstore tail at 1,000 calls/s, quiet and with 200,000 keys expiring and 100 idle subscribers ...",
   );
@@ -489,6 +496,7 @@ async function main(): Promise<number> {
       ...(dapr?.scenarios ?? []),
       ...kafka.scenarios,
       ...redisCluster.scenarios,
+      ...kafkaCluster.scenarios,
       ...background.quiet,
       ...background.busy,
     ],
@@ -515,6 +523,10 @@ async function main(): Promise<number> {
       max_throughput: kafka.max,
       max_throughput_baseline: kafka.maxBaseline,
       publish_to_delivery: kafka.delivery,
+      cluster_vs_single: {
+        throughput_ratio: kafkaCluster.ratio,
+        p99_at_1000: kafkaCluster.p99_at_1000,
+      },
     },
     forwarding,
     socket_hop: socketHop,
@@ -657,6 +669,18 @@ async function main(): Promise<number> {
     `Redis plugin start to healthy: median ${pluginStart!.median_ms} ms (min ${
       pluginStart!.min_ms
     }, max ${pluginStart!.max_ms}).`,
+    "",
+    "## A single node against a cluster (`prism load`, same run, alternating)",
+    "",
+    "| system | op | in flight | fixed rate | req/s | p50 ms | p99 ms | p99.9 ms |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...[...redisCluster.scenarios, ...kafkaCluster.scenarios].map((s) =>
+      `| ${s.system} | ${s.op} | ${s.concurrency} | ${
+        s.rps_target ?? ""
+      } | ${s.throughput_rps} | ${s.latency_ms.p50} | ${s.latency_ms.p99} | ${s.latency_ms.p999} |`
+    ),
+    "",
+    `Throughput, cluster ÷ single: redis get ${redisCluster.ratio.get}, set ${redisCluster.ratio.set}; kafka publish ${kafkaCluster.ratio.publish}.`,
     "",
     "## Operations (load from `prism load`)",
     "",
