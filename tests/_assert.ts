@@ -54,3 +54,26 @@ export function assertBytes(actual: Uint8Array | undefined, expected: Uint8Array
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Retries `fn` every 100 ms until it resolves or `ms` pass; resolves with
+ * the milliseconds it took, or fails naming `what` and the last error.
+ */
+export async function eventually(
+  fn: () => Promise<unknown>,
+  ms: number,
+  what: string,
+): Promise<number> {
+  const t0 = performance.now();
+  let last: unknown;
+  while (performance.now() - t0 < ms) {
+    try {
+      await fn();
+      return performance.now() - t0;
+    } catch (err) {
+      last = err;
+      await sleep(100);
+    }
+  }
+  assert.fail(`${what} did not happen within ${ms} ms: ${(last as Error)?.message}`);
+}

@@ -10,6 +10,7 @@ import { unary } from "../proto/client.ts";
 import { assert, assertStatus, bytes, sleep } from "./_assert.ts";
 import { startTestProxy } from "./_harness.ts";
 import { type KafkaBroker, startKafka } from "./_kafka.ts";
+import { assertDeliveredOnce, publishUntilAcked } from "./_no_loss.ts";
 import { subscribe } from "./_subscriber.ts";
 import { spawnPrism } from "./_process.ts";
 import { connect } from "../proto/client.ts";
@@ -284,34 +285,12 @@ Deno.test({
   const topic = `noloss-${crypto.randomUUID().slice(0, 8)}`;
   try {
     const s = await subscribe(c, "events", topic);
-    const target = 10_000;
-    const acked = new Set<string>();
-    const failures = new Map<string, number>();
-    let slowest = 0;
-    let next = 0;
-    let restarting: Promise<void> | undefined;
-    const worker = async () => {
-      while (acked.size < target) {
-        const n = next++;
-        const t0 = Date.now();
-        try {
-          const r = await unary(c.pubsub, "Publish", {
-            namespace: "events",
-            topic,
-            payload: bytes(String(n)),
-          }, { deadline: Date.now() + 20_000 });
-          if (acked.size < target) acked.add(r.message_id);
-        } catch (err) {
-          const code = status[(err as { code: number }).code] ?? String(err);
-          failures.set(code, (failures.get(code) ?? 0) + 1);
-          await sleep(50);
-        }
-        slowest = Math.max(slowest, Date.now() - t0);
-        if (acked.size >= 3000 && restarting === undefined) restarting = b.restart();
-      }
-    };
-    await Promise.all(Array.from({ length: 32 }, worker));
-    await restarting;
+    const { acked, failures, slowest } = await publishUntilAcked(
+      c,
+      topic,
+      10_000,
+      () => b.restart(),
+    );
     // Publishes during the restart failed, and only with UNAVAILABLE, within their bound.
     assert.ok(failures.size > 0, "the restart made some publishes fail");
     assert.deepEqual([...failures.keys()], ["UNAVAILABLE"], JSON.stringify([...failures]));
@@ -320,28 +299,11 @@ Deno.test({
       `a publish took ${slowest} ms (bound: publish_timeout_ms ${publishTimeoutMs} + margin)`,
     );
     // Every acknowledged message arrives, once; the stream stayed open.
-    const until = Date.now() + 60_000;
-    const received = new Map<string, number>();
-    let seen = 0;
-    while (true) {
-      for (; seen < s.messages.length; seen++) {
-        const id = s.messages[seen].message_id;
-        received.set(id, (received.get(id) ?? 0) + 1);
-      }
-      const missing = [...acked].filter((id) => !received.has(id));
-      if (missing.length === 0) break;
-      assert.ok(
-        Date.now() < until,
-        `${missing.length} acknowledged messages never arrived (e.g. ${missing.slice(0, 3)})`,
-      );
-      await sleep(200);
-    }
-    const twice = [...received].filter(([, n]) => n > 1);
-    assert.deepEqual(twice, [], "no message delivered twice");
+    const received = await assertDeliveredOnce(s, acked);
     console.log(
       `acknowledged ${acked.size}, failed ${JSON.stringify(Object.fromEntries(failures))}, ` +
-        `received ${received.size} (unacknowledged but written: ${
-          received.size - acked.size
+        `received ${received} (unacknowledged but written: ${
+          received - acked.size
         }), slowest call ${slowest} ms`,
     );
     s.cancel();

@@ -10,28 +10,12 @@
  */
 import { status } from "@grpc/grpc-js";
 import { unary } from "../proto/client.ts";
-import { assert, assertBytes, bytes, sleep } from "./_assert.ts";
+import { assert, assertBytes, bytes, eventually } from "./_assert.ts";
 import { startTestProxy } from "./_harness.ts";
 import { redisCli, startRedis, startRedisCluster, startRedisSentinel } from "./_redis.ts";
 import { makeCertificates } from "./_tls.ts";
 
 type Kv = Awaited<ReturnType<typeof startTestProxy>>["clients"]["keyvalue"];
-
-/** Retries `fn` until it resolves or `ms` pass; resolves with the milliseconds it took. */
-async function eventually(fn: () => Promise<unknown>, ms: number, what: string): Promise<number> {
-  const t0 = performance.now();
-  let last: unknown;
-  while (performance.now() - t0 < ms) {
-    try {
-      await fn();
-      return performance.now() - t0;
-    } catch (err) {
-      last = err;
-      await sleep(100);
-    }
-  }
-  throw new Error(`${what} did not happen within ${ms} ms: ${(last as Error)?.message}`);
-}
 
 /** Keys on each node (DBSIZE), by port. */
 async function keysPerNode(ports: number[]): Promise<Map<number, number>> {

@@ -10,7 +10,7 @@
 import { credentials, makeGenericClientConstructor, status } from "@grpc/grpc-js";
 import { collect, connect, unary } from "../proto/client.ts";
 import { SERVICE_NAMES, serviceDefinition } from "../proto/definitions.ts";
-import { assert, assertBytes, assertStatus, bytes, sleep } from "./_assert.ts";
+import { assert, assertBytes, assertStatus, bytes, eventually, sleep } from "./_assert.ts";
 import { startTestProxy } from "./_harness.ts";
 import { spawnPrism } from "./_process.ts";
 import { startRedis } from "./_redis.ts";
@@ -23,22 +23,6 @@ async function redisCli(port: number, ...args: string[]): Promise<string> {
   }).output();
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stdout).trim();
-}
-
-/** Retries `fn` until it succeeds or `ms` pass; returns the time it took. */
-async function eventually(fn: () => Promise<unknown>, ms: number, what: string): Promise<number> {
-  const t0 = performance.now();
-  let last: unknown;
-  while (performance.now() - t0 < ms) {
-    try {
-      await fn();
-      return performance.now() - t0;
-    } catch (err) {
-      last = err;
-      await sleep(100);
-    }
-  }
-  assert.fail(`${what} did not happen within ${ms} ms: ${(last as Error)?.message}`);
 }
 
 Deno.test({
