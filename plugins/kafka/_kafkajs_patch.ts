@@ -83,6 +83,7 @@ export function patchKafkajs(): boolean {
   const destroy = proto.destroy;
   proto.destroy = function (this: Queue & { [CHECKING]?: boolean }) {
     destroy.call(this);
+    this.requestTimeoutIntervalId = undefined;
     this[CHECKING] = false;
   };
   const send = proto.sendSocketRequest;
