@@ -8,6 +8,7 @@
  */
 import { type Consumer, Kafka, type LogEntry, logLevel, type SASLOptions } from "kafkajs";
 import { PluginConfigError } from "../sdk/config.ts";
+import { readTlsFiles } from "../sdk/tls.ts";
 import type { Logger } from "../../proto/log/logger.ts";
 import type { KafkaConfig } from "./config.ts";
 import { patchKafkajs } from "./_kafkajs_patch.ts";
@@ -209,28 +210,8 @@ export function securityOf(
 ): { ssl?: KafkaSsl; sasl?: SASLOptions } {
   const out: { ssl?: KafkaSsl; sasl?: SASLOptions } = {};
   if (config.tls !== undefined) {
-    const read = (field: "ca_file" | "cert_file" | "key_file") => {
-      const file = config.tls?.[field];
-      if (file === undefined) return undefined;
-      try {
-        return Deno.readTextFileSync(file);
-      } catch (err) {
-        throw new PluginConfigError(
-          `tls.${field}`,
-          `Cannot configure kafka as 'tls.${field}' cannot be read (${file}): ${
-            (err as Error).message
-          }`,
-        );
-      }
-    };
-    const ca = read("ca_file");
-    const cert = read("cert_file");
-    const key = read("key_file");
-    out.ssl = {
-      ...(ca !== undefined ? { ca: [ca] } : {}),
-      ...(cert !== undefined ? { cert } : {}),
-      ...(key !== undefined ? { key } : {}),
-    };
+    const { ca, ...clientCert } = readTlsFiles("kafka", config.tls);
+    out.ssl = { ...(ca !== undefined ? { ca: [ca] } : {}), ...clientCert };
   }
   if (config.sasl !== undefined) {
     const { mechanism, username, password_env, password_file } = config.sasl;

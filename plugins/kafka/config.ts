@@ -28,6 +28,7 @@
  */
 import { type ConfigOf, defineSchema } from "../sdk/config.ts";
 import { RESILIENCE_SETTINGS } from "../sdk/resilience.ts";
+import { tlsSetting } from "../sdk/tls.ts";
 import { topicNameProblem } from "./topics.ts";
 
 /** The default broker list.
@@ -146,24 +147,7 @@ export const KAFKA_SCHEMA = defineSchema({
     env: false,
     description: "min.insync.replicas of a topic created on first use (default: the broker's)",
   },
-  tls: {
-    type: "object",
-    optional: true,
-    fields: {
-      ca_file: { type: "string", optional: true, description: "PEM CA certificates to trust" },
-      cert_file: { type: "string", optional: true, description: "PEM client certificate" },
-      key_file: {
-        type: "string",
-        optional: true,
-        description: "PEM key of the client certificate",
-      },
-    },
-    check: (v) =>
-      (v.cert_file === undefined) !== (v.key_file === undefined)
-        ? "needs both cert_file and key_file, or neither"
-        : undefined,
-    description: "TLS to the brokers",
-  },
+  tls: tlsSetting("TLS to the brokers"),
   sasl: {
     type: "object",
     optional: true,

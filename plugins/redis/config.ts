@@ -27,6 +27,7 @@
  */
 import { type ConfigOf, defineSchema, PluginConfigError } from "../sdk/config.ts";
 import { RESILIENCE_SETTINGS } from "../sdk/resilience.ts";
+import { tlsSetting } from "../sdk/tls.ts";
 
 /** The default Redis.
  *
@@ -182,24 +183,7 @@ export const REDIS_SCHEMA = defineSchema({
     },
     description: "the master Redis Sentinel names, instead of one server",
   },
-  tls: {
-    type: "object",
-    optional: true,
-    fields: {
-      ca_file: { type: "string", optional: true, description: "PEM CA certificates to trust" },
-      cert_file: { type: "string", optional: true, description: "PEM client certificate" },
-      key_file: {
-        type: "string",
-        optional: true,
-        description: "PEM key of the client certificate",
-      },
-    },
-    check: (v) =>
-      (v.cert_file === undefined) !== (v.key_file === undefined)
-        ? "needs both cert_file and key_file, or neither"
-        : undefined,
-    description: "TLS to Redis (rediss:// URLs turn it on too)",
-  },
+  tls: tlsSetting("TLS to Redis (rediss:// URLs turn it on too)"),
   username: {
     type: "string",
     optional: true,

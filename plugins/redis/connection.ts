@@ -26,6 +26,7 @@ import type { Logger } from "../../proto/log/logger.ts";
 import { redactUrl } from "../sdk/config.ts";
 import { BackendUnavailableError } from "../sdk/errors.ts";
 import { PluginConfigError } from "../sdk/config.ts";
+import { readTlsFiles } from "../sdk/tls.ts";
 import { parseNode, parseRedisUrl, type RedisConfig, redisTopology } from "./config.ts";
 
 /**
@@ -57,24 +58,8 @@ export function credentialsOf(
       );
     }
   }
-  const read = (field: "ca_file" | "cert_file" | "key_file") => {
-    const file = config.tls?.[field];
-    if (file === undefined) return undefined;
-    try {
-      return Deno.readTextFileSync(file);
-    } catch (err) {
-      throw new PluginConfigError(
-        `tls.${field}`,
-        `Cannot configure redis as 'tls.${field}' cannot be read (${file}): ${
-          (err as Error).message
-        }`,
-      );
-    }
-  };
   const tlsOn = config.tls !== undefined || config.url.startsWith("rediss://");
-  const tls = tlsOn
-    ? { ca: read("ca_file"), cert: read("cert_file"), key: read("key_file") }
-    : undefined;
+  const tls = tlsOn ? readTlsFiles("redis", config.tls) : undefined;
   return {
     ...(config.username !== undefined ? { username: config.username } : {}),
     ...(password !== undefined ? { password } : {}),

@@ -227,11 +227,8 @@ Deno.test("redis config: cluster, sentinel, TLS and credentials", () => {
       e.field === "tls.ca_file" &&
       /'tls\.ca_file' cannot be read \(\/nonexistent\/ca\.pem\)/.test(e.message),
   );
-  assert.deepEqual(credentialsOf(load({ url: "rediss://h:1" })).tls, {
-    ca: undefined,
-    cert: undefined,
-    key: undefined,
-  });
+  // rediss:// alone turns TLS on, with the system's CAs and no client certificate.
+  assert.deepEqual(credentialsOf(load({ url: "rediss://h:1" })).tls, {});
 
   // A cluster or Sentinel announces its nodes: any host; TLS files readable, nothing else.
   assert.deepEqual(
