@@ -110,3 +110,25 @@ export async function runPrism(
   const status = await p.exited;
   return { code: status.code, stdout: p.stdout.join("\n"), stderr: p.stderr.join("\n") };
 }
+
+/**
+ * Live (not zombie) child processes of this process whose argv (`/proc/<pid>/cmdline`,
+ * split on NULs) `matches`.
+ */
+export function childPids(matches: (argv: string[]) => boolean): number[] {
+  const pids: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] === "Z" || Number(fields[1]) !== Deno.pid) continue;
+      if (matches(Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0"))) {
+        pids.push(Number(e.name));
+      }
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}

@@ -9,24 +9,12 @@
 import { unary } from "../proto/client.ts";
 import { assert, assertBytes, bytes, sleep } from "./_assert.ts";
 import { startTestProxy } from "./_harness.ts";
+import { childPids } from "./_process.ts";
 import { startRedis } from "./_redis.ts";
 
 /** Live redis plugin processes this test process started (the harness runs the proxy in process). */
 function redisPlugins(): number[] {
-  const pids: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] === "Z" || Number(fields[1]) !== Deno.pid) continue;
-      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (argv.at(-3) === "plugin" && argv.at(-2) === "redis") pids.push(Number(e.name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
+  return childPids((argv) => argv.at(-3) === "plugin" && argv.at(-2) === "redis");
 }
 
 Deno.test({

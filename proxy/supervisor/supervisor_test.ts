@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { Logger } from "../../proto/log/logger.ts";
 import { PluginStartError, PluginSupervisor, type SupervisorOptions } from "./supervisor.ts";
+import { childPids } from "../../tests/_process.ts";
 
 function misbehaving(script: string) {
   return { cmd: Deno.execPath(), args: ["eval", script] };
@@ -89,20 +90,7 @@ Deno.exit(await runPlugin(testPlugin, []));
 
 /** Pids of this process's children whose argv contains `marker`. */
 function children(marker: string): number[] {
-  const pids: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] === "Z" || Number(fields[1]) !== Deno.pid) continue;
-      if (!Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0").includes(marker)) continue;
-      pids.push(Number(e.name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
+  return childPids((argv) => argv.includes(marker));
 }
 
 /** Samples `children(marker)` every few ms until stopped; the largest count seen. */
