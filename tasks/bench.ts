@@ -460,7 +460,9 @@ async function main(): Promise<number> {
       pass: observability.metrics.get_c64.added_us <= 3,
     },
     {
-      name: "idle: CPU of the proxy and its redis and kafka plugins over 30 s (% of one core)",
+      name: `idle: CPU of the proxy and its redis and kafka plugins over ${
+        idle!.seconds
+      } s (% of one core)`,
       value: idle!.total_pct,
       target: "≤ 2",
       pass: idle!.total_pct <= 2,
