@@ -168,6 +168,8 @@ export async function runProxy(args: string[]): Promise<number> {
   }
   if (requested !== undefined) stop(requested);
   await stopped.promise;
-  removeListeners();
+  // The listeners stay until the process exits: a duplicate Ctrl-C (the
+  // terminal's and the task runner's) can arrive after a quick drain, and
+  // with no listener Deno ends the process with 130 instead of 0.
   return 0;
 }
