@@ -225,6 +225,8 @@ export class HpackDecoder {
   readonly #limit: number;
   #pos = 0;
   #buf: Uint8Array = new Uint8Array(0);
+  /** Plain literals decoded lately, by a hash of their octets. */
+  #recent: (string | undefined)[] = new Array(RECENT_SLOTS);
 
   /**
    * `maxTableSize`: the SETTINGS_HEADER_TABLE_SIZE this side announced
@@ -304,10 +306,20 @@ export class HpackDecoder {
     const len = this.#int(7);
     const end = this.#pos + len;
     if (end > this.#buf.length) throw new HpackError("HPACK: truncated string");
-    const bytes = this.#buf.subarray(this.#pos, end);
+    const buf = this.#buf;
+    const start = this.#pos;
     this.#pos = end;
-    if (huffman) return huffmanDecode(bytes);
-    return latin1(bytes);
+    if (huffman) return huffmanDecode(buf.subarray(start, end));
+    if (len > RECENT_MAX_LENGTH) return latin1(buf.subarray(start, end));
+    // A peer that sends the same literal on every request (a client that
+    // does not index, such as the proxy's own channel to a plugin) gets the
+    // string decoded before: no allocation per field.
+    let hash = len;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i], 0x01000193);
+    const slot = (hash >>> 0) & (RECENT_SLOTS - 1);
+    const seen = this.#recent[slot];
+    if (seen !== undefined && sameChars(seen, buf, start, end)) return seen;
+    return this.#recent[slot] = latin1(buf.subarray(start, end));
   }
 
   #literal(prefixBits: number): HeaderField {
@@ -335,6 +347,16 @@ export class HpackDecoder {
       this.#size -= n.length + v.length + 32;
     }
   }
+}
+
+/** How many plain literals a decoder remembers, and up to what length. */
+const RECENT_SLOTS = 64;
+const RECENT_MAX_LENGTH = 128;
+
+function sameChars(s: string, bytes: Uint8Array, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let i = start; i < end; i++) if (s.charCodeAt(i - start) !== bytes[i]) return false;
+  return true;
 }
 
 /** Octets as a string of the same char codes (TextDecoder's "latin1" is windows-1252). */

@@ -98,3 +98,28 @@ Deno.test("hpack: encodeHeaders round-trips through the decoder", () => {
   assert.deepEqual(d.decode(block), fields);
   assert.equal(d.tableSize, 0); // nothing indexed
 });
+
+Deno.test("hpack: literals sent again decode to the same values, never to a neighbour's", () => {
+  const d = new HpackDecoder();
+  // Many distinct literals of every length up to past the remembered limit,
+  // so that slots are shared and overwritten, decoded twice over in turns.
+  const values = Array.from({ length: 400 }, (_, i) => "k".repeat(i % 140) + String(i));
+  for (let round = 0; round < 2; round++) {
+    for (const value of values) {
+      const fields: [string, string][] = [["x-request-id", value], ["x-other", value + "!"]];
+      assert.deepEqual(d.decode(encodeHeaders(fields)), fields);
+    }
+  }
+  // Octets above 0x7f keep their char codes (RFC 9113 field values are octets).
+  const block = new Uint8Array([
+    0x00,
+    5,
+    ...new TextEncoder().encode("x-bin"),
+    3,
+    0xff,
+    0x80,
+    0x61,
+  ]);
+  assert.deepEqual(d.decode(block), [["x-bin", "\u00ff\u0080a"]]);
+  assert.deepEqual(d.decode(block), [["x-bin", "\u00ff\u0080a"]]);
+});
