@@ -108,29 +108,48 @@ export function createCallContext(
   log: Logger,
   signal: AbortSignal,
 ): CallContext {
-  const deadline = call.deadline;
-  const method = call.method;
-  const requestId = requestIdOf(call.metadata);
-  const traceId = parseTraceparent(call.metadata.get("traceparent"))?.traceId;
-  let bound: Logger | undefined;
-  return {
-    method,
-    requestId,
-    traceId,
-    request,
-    metadata: call.metadata,
-    deadline,
-    signal,
-    call,
-    get log() {
-      return (bound ??= log.child({
-        method,
-        request_id: requestId,
-        ...(traceId ? { trace_id: traceId } : {}),
-      }));
-    },
-    remainingMs: () => deadline - Date.now(),
-  };
+  return new ServedCallContext(call, request, log, signal);
+}
+
+/** A class rather than a literal with an accessor: one shape, no closures per call. */
+class ServedCallContext implements CallContext {
+  readonly method: string;
+  readonly requestId: string;
+  readonly traceId: string | undefined;
+  readonly request: unknown;
+  readonly metadata: CallMetadata;
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+  readonly call: AnyServerCall;
+  /** Set by the SDK's server for its own calls (serve.ts). */
+  abort: ((reason: StatusError) => void) | undefined = undefined;
+  streaming = false;
+  #parentLog: Logger;
+  #log: Logger | undefined = undefined;
+
+  constructor(call: AnyServerCall, request: unknown, log: Logger, signal: AbortSignal) {
+    this.method = call.method;
+    this.requestId = requestIdOf(call.metadata);
+    this.traceId = parseTraceparent(call.metadata.get("traceparent"))?.traceId;
+    this.request = request;
+    this.metadata = call.metadata;
+    this.deadline = call.deadline;
+    this.signal = signal;
+    this.call = call;
+    this.#parentLog = log;
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.#parentLog.child({
+      method: this.method,
+      request_id: this.requestId,
+      ...(this.traceId ? { trace_id: this.traceId } : {}),
+    }));
+  }
+
+  remainingMs(): number {
+    return this.deadline - Date.now();
+  }
 }
 
 /**
