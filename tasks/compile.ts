@@ -13,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { ensureMemstoreWasm } from "./build_wasm.ts";
+import { v8FlagsArg } from "../proto/v8_flags.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
   const wasm = await ensureMemstoreWasm();
   const args = [
     "compile",
+    v8FlagsArg(),
     ...BINARY_PERMISSIONS,
     "--include",
     wasm,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { v8FlagsArg } from "../../proto/v8_flags.ts";
 import { ConfigError, type Limits, type NamespaceConfig } from "../config/config.ts";
 import type { Logger } from "../../proto/log/logger.ts";
 import { type PluginName, PLUGINS } from "../../plugins/registry.ts";
@@ -37,9 +38,9 @@ export interface BackendContext {
 const PRISM_TS = new URL("../../prism.ts", import.meta.url).pathname;
 
 /**
- * How to start a plugin: from source, `deno run <its permissions> prism.ts
- * plugin <kind>`; from the compiled binary, the binary itself with `plugin
- * <kind>` (it carries the binary's permissions).
+ * How to start a plugin: from source, `deno run <the V8 flags> <its
+ * permissions> prism.ts plugin <kind>`; from the compiled binary, the binary
+ * itself with `plugin <kind>` (it carries the binary's flags and permissions).
  *
  * @example
  * ```ts
@@ -56,7 +57,10 @@ export async function pluginCommand(
   // The plugin's own module knows its least privilege; it is loaded only when
   // a namespace uses the plugin (its imports would slow every proxy start).
   const permissions = await PLUGINS[kind].permissions(config);
-  return { cmd: Deno.execPath(), args: ["run", ...permissions, PRISM_TS, "plugin", kind] };
+  return {
+    cmd: Deno.execPath(),
+    args: ["run", v8FlagsArg(), ...permissions, PRISM_TS, "plugin", kind],
+  };
 }
 
 /**

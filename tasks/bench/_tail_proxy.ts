@@ -1,6 +1,6 @@
 /**
  * The proxy side of {@linkcode ./tail.ts}: a proxy with a memstore
- * namespace in this process, run with `--v8-flags=--trace-gc,--expose-gc`
+ * namespace in this process, run with the product's V8 flags and `--trace-gc,--expose-gc`
  * so that V8 prints every collection on stdout, and two recorders:
  *
  * - every memstore TTL sweep (start, duration);

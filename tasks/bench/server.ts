@@ -7,6 +7,7 @@
  */
 
 import { BINARY_PERMISSIONS } from "../compile.ts";
+import { v8FlagsArg } from "../../proto/v8_flags.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -111,6 +112,7 @@ export async function spawnProxy(
     const proxy = await spawnServer(
       [
         "run",
+        v8FlagsArg(),
         ...BINARY_PERMISSIONS,
         "prism.ts",
         "proxy",

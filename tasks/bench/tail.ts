@@ -22,6 +22,7 @@
 import { parseArgs } from "node:util";
 import { SERVICE_NAMES } from "../../proto/definitions.ts";
 import { findExecutable } from "../tools.ts";
+import { v8FlagsArg } from "../../proto/v8_flags.ts";
 import { findGhz, type GhzDetail, runGhz } from "./ghz.ts";
 import type { LatencyMs } from "./report.ts";
 
@@ -169,7 +170,7 @@ export async function tailAttribution(
     args: [
       "run",
       "-A",
-      "--v8-flags=--trace-gc,--expose-gc",
+      v8FlagsArg("--trace-gc", "--expose-gc"),
       new URL("./_tail_proxy.ts", import.meta.url).pathname,
       `--events=${eventsFile}`,
       ...(options.busy ? ["--busy"] : []),
