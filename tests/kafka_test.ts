@@ -276,6 +276,109 @@ Deno.test({
 
 Deno.test({
   name:
+    "kafka: the subscribers of a topic share one consumer, and a slow one does not hold the others back",
+}, async () => {
+  const b = await kafka();
+  const h = await startTestProxy(config(b));
+  const admin = new Kafka({
+    clientId: "feed-test",
+    brokers: [b.brokers],
+    logLevel: logLevel.NOTHING,
+  })
+    .admin();
+  await admin.connect();
+  // Small windows: a paused subscriber's streams fill after a few messages.
+  const client = new GrpcClient(h.address, { streamWindow: 64 * 1024 });
+  const sub = serviceDefinition(SERVICE_NAMES.pubsub).Subscribe;
+  const topic = `shared-${crypto.randomUUID().slice(0, 8)}`;
+  const COUNT = 300;
+  const FAST = 4;
+  /** Groups of this namespace's subscribers that have members, and how many each. */
+  const groups = async () => {
+    const ids = (await admin.listGroups()).groups.map((g) => g.groupId)
+      .filter((id) => id.startsWith("prism.events.sub."));
+    if (ids.length === 0) return [];
+    return (await admin.describeGroups(ids)).groups.map((g) => g.members.length)
+      .filter((n) => n > 0);
+  };
+  const paused = () =>
+    Number(h.proxy.namespaces()[0].plugin?.health.details["consumers.paused"] ?? 0);
+  type Reader = {
+    got: number[];
+    headers: boolean;
+    control: ReturnType<GrpcClient["serverStream"]>;
+    ended: Promise<void>;
+  };
+  const open = (id: string, slow: boolean): Reader => {
+    const r = { got: [] as number[], headers: false } as Reader;
+    r.ended = new Promise<void>((resolve, reject) => {
+      r.control = client.serverStream(
+        sub.path,
+        sub.requestSerialize({ namespace: "events", topic, subscriber_id: id }),
+        {
+          onHeaders: () => (r.headers = true),
+          onMessage: (m) => {
+            const msg = sub.responseDeserialize(m) as { payload: Uint8Array };
+            r.got.push(new DataView(msg.payload.buffer, msg.payload.byteOffset).getUint32(0));
+            if (slow && r.got.length === 1) r.control.pause(); // then read nothing for a while
+            if (r.got.length === COUNT) resolve();
+          },
+          onEnd: (err) => err ? reject(err) : resolve(),
+        },
+      );
+    });
+    r.ended.catch(() => {}); // awaited below
+    return r;
+  };
+  const readers: Reader[] = [];
+  try {
+    for (let i = 0; i < FAST; i++) readers.push(open(`fast-${i}`, false));
+    const slow = open("slow", true);
+    readers.push(slow);
+    await eventually(() => readers.every((r) => r.headers), 20_000, "all subscribed");
+    // One consumer group (with one member) serves the five of them.
+    await eventually(async () => (await groups()).length === 1, 10_000, "one shared group");
+    assert.deepEqual(await groups(), [1]);
+    const payload = (i: number) => {
+      const p = new Uint8Array(64 * 1024);
+      new DataView(p.buffer).setUint32(0, i);
+      return p;
+    };
+    for (let i = 0; i < COUNT; i += 20) {
+      await Promise.all(
+        Array.from(
+          { length: 20 },
+          (_, j) =>
+            unary(h.clients.pubsub, "Publish", {
+              namespace: "events",
+              topic,
+              payload: payload(i + j),
+            }),
+        ),
+      );
+    }
+    const all = Array.from({ length: COUNT }, (_, i) => i);
+    // The fast subscribers get everything while the slow one is still paused.
+    await Promise.all(readers.slice(0, FAST).map((r) => r.ended));
+    for (const r of readers.slice(0, FAST)) assert.deepEqual(r.got, all, "all, once, in order");
+    assert.ok(slow.got.length < COUNT / 2, `${slow.got.length} of ${COUNT} reached the paused one`);
+    await eventually(() => paused() >= 1, 15_000, "the slow subscriber is paused");
+    // The slow one continues on a consumer of its own, from where it stopped.
+    slow.control.resume();
+    await slow.ended;
+    assert.deepEqual(slow.got, all, "all, once, in order, after the pause");
+    await eventually(() => paused() === 0, 5_000, "nothing paused");
+    for (const r of readers) r.control.cancel(1, "test over");
+    await eventually(async () => (await groups()).length === 0, 10_000, "every consumer stopped");
+  } finally {
+    client.close();
+    await admin.disconnect();
+    await h.stop();
+  }
+});
+
+Deno.test({
+  name:
     "kafka: 10,000 acknowledged publishes reach a connected subscriber exactly once, across a broker restart",
 }, async () => {
   const b = await kafka();
@@ -313,9 +416,13 @@ Deno.test({
   }
 });
 
-async function eventually(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function eventually(
+  test: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!test()) {
+  while (!(await test())) {
     if (Date.now() > end) throw new Error(`timed out waiting: ${what}`);
     await sleep(100);
   }

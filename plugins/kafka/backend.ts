@@ -5,7 +5,7 @@
  * | RPC | Kafka |
  * | --- | --- |
  * | `Publish` | produce (idempotent, `acks=all`) to `<prefix><topic>`, created on first use; the id is `<kafka topic>/<partition>/<offset>` |
- * | `Subscribe` | a consumer in a group of its own, positioned at the topic's end offsets *before* the response headers go out; messages follow until Unsubscribe, cancellation or a drain |
+ * | `Subscribe` | the topic's feed (one consumer shared by the topic's subscribers, `feed.ts`; a consumer of its own for one that falls behind), positioned at the topic's end offsets *before* the response headers go out; messages follow until Unsubscribe, cancellation or a drain |
  * | `Unsubscribe` | ends that subscriber's stream (OK) and frees its consumer and group |
  * | `Append` | produce to the stream's single-partition topic; the offset is the record's |
  * | `Read` | a consumer from `max(from_offset, oldest retained)` to the end offset seen when the call starts (or `max_messages`) |
@@ -29,6 +29,7 @@ import { TopicCatalog } from "./catalog.ts";
 import { KafkaClient } from "./client.ts";
 import type { KafkaConfig } from "./config.ts";
 import { type Delivery, PositionedConsumer } from "./consumer.ts";
+import { type Subscription, TopicFeeds } from "./feed.ts";
 import { isKafkaUnavailable, isTopicPropagating } from "./errors.ts";
 import { Publisher } from "./publisher.ts";
 import { headersToMetadata, timestampOf, valueOf } from "./records.ts";
@@ -75,7 +76,8 @@ export interface Subscriber {
   topic: string;
   /** The topic as the client named it. */
   name: string;
-  consumer?: PositionedConsumer;
+  /** Where it stands on its topic (once it joined the topic's feed). */
+  subscription?: Subscription;
   /** Ends the subscriber's stream (OK). */
   end(): void;
 }
@@ -107,6 +109,8 @@ export class KafkaBackend {
   readonly catalog: TopicCatalog;
   readonly publisher: Publisher;
   readonly subscribers = new Map<string, Subscriber>();
+  /** The shared consumers of subscribed topics. */
+  readonly feeds: TopicFeeds;
   /** Stream reads in progress. */
   readonly reads = new Set<PositionedConsumer>();
   #roundRobin = 0;
@@ -128,6 +132,7 @@ export class KafkaBackend {
     );
     this.catalog = new TopicCatalog(this.client, this.policy);
     this.publisher = new Publisher(this.client);
+    this.feeds = new TopicFeeds(this.client);
   }
 
   /** The handlers of pub/sub and streams, typed by the generated interfaces, as method-path tables. */
@@ -181,9 +186,11 @@ export class KafkaBackend {
   }
 
   /**
-   * Streams what is published to the topic from now on to `out`: the
-   * consumer pauses while `out` is full and resumes when it drains (the
-   * SDK's sink is the one backpressure path), and stops when the call ends.
+   * Streams what is published to the topic from now on to `out`, from the
+   * topic's shared feed; when `out` is full it leaves the feed and goes on,
+   * once `out` drains, on a consumer of its own that pauses while `out` is
+   * full (the SDK's sink is the one backpressure path). Stops when the call
+   * ends.
    */
   async subscribe(
     req: SubscribeRequest,
@@ -205,14 +212,10 @@ export class KafkaBackend {
     const log = ctx.log.child({ topic: req.topic, subscriber_id: id });
     try {
       await this.catalog.ensure(topic, "pubsub", ctx);
-      // The position: everything published from now on. Fixed before the
-      // headers go out, so a message published after they arrive is never missed.
-      const offsets = await this.catalog.offsets(topic, ctx);
-      const consumer = new PositionedConsumer({
-        client: this.client,
-        purpose: "sub",
-        topic,
-        start: new Map(offsets.map((o) => [o.partition, o.high])),
+      // Joins the topic's feed first, then reads the position: everything
+      // published from now on. Fixed before the headers go out, so a message
+      // published after they arrive is never missed.
+      sub.subscription = this.feeds.join(topic, {
         deliver: (partition, message): Delivery => {
           if (out.closed) return "done";
           const room = out.offer({
@@ -227,11 +230,14 @@ export class KafkaBackend {
         drained: () => out.drained(),
         onFatal: (err) => failed(err),
       });
-      sub.consumer = consumer;
+      const offsets = await this.catalog.offsets(topic, ctx);
       if (ctx.signal.aborted) return;
-      await consumer.start();
+      await sub.subscription.begin(new Map(offsets.map((o) => [o.partition, o.high])));
       out.sendHeaders({ [SUBSCRIBER_ID_HEADER]: id });
-      log.debug("subscribed", { group: consumer.groupId, offsets: offsets.map(String) });
+      log.debug("subscribed", {
+        shared: sub.subscription.shared,
+        offsets: offsets.map((o) => String(o.high)),
+      });
       // The client cancelled, the deadline passed or a drain cut the call off.
       const onAbort = () => ended();
       ctx.signal.addEventListener("abort", onAbort, { once: true });
@@ -242,7 +248,7 @@ export class KafkaBackend {
       }
     } finally {
       this.subscribers.delete(key);
-      await sub.consumer?.stop();
+      await sub.subscription?.stop();
       log.debug("unsubscribed");
     }
   }
@@ -329,7 +335,8 @@ export class KafkaBackend {
   async close(): Promise<void> {
     for (const sub of this.subscribers.values()) sub.end();
     await Promise.all([
-      ...[...this.subscribers.values()].map((s) => s.consumer?.stop()),
+      ...[...this.subscribers.values()].map((s) => s.subscription?.stop()),
+      this.feeds.close(),
       ...[...this.reads].map((r) => r.stop()),
       this.publisher.close(),
     ]);

@@ -67,12 +67,17 @@ export function kafkaHealthChecks(backend: KafkaBackend): HealthCheck[] {
   const consumers: HealthCheck = {
     name: "consumers",
     check(): CheckResult {
+      const subscriptions = [...backend.subscribers.values()].flatMap((s) =>
+        s.subscription ? [s.subscription] : []
+      );
       const all = [
-        ...[...backend.subscribers.values()].flatMap((s) => s.consumer ? [s.consumer] : []),
+        ...backend.feeds.consumers(),
+        ...subscriptions.flatMap((s) => s.own ? [s.own] : []),
         ...backend.reads,
       ];
       const crashed = all.filter((c) => c.lastCrash !== undefined && !c.stopped);
-      const paused = all.filter((c) => c.paused).length;
+      const paused = subscriptions.filter((s) => s.paused).length +
+        [...backend.reads].filter((c) => c.paused).length;
       if (crashed.length > 0) {
         return {
           status: "DEGRADED",

@@ -228,6 +228,61 @@ Deno.test({ name: "kafka plugin: in process against a real broker" }, async (t) 
     );
 
     await t.step(
+      "subscribers joining a topic's feed while it delivers get everything after their headers, once, in order",
+      async () => {
+        const topic = `busy-${crypto.randomUUID().slice(0, 6)}`;
+        const first = await subscribe(p.c, ns, topic); // starts the topic's feed
+        let published = 0;
+        let stop = false;
+        const publisher = (async () => {
+          while (!stop) {
+            const i = published++;
+            await unary(
+              p.c.pubsub,
+              "Publish",
+              { namespace: ns, topic, payload: bytes(`${i}`) },
+              deadline(),
+            );
+          }
+        })();
+        const joined: { s: Awaited<ReturnType<typeof subscribe>>; next: number }[] = [];
+        for (let k = 0; k < 6; k++) {
+          await sleep(150);
+          const s = await subscribe(p.c, ns, topic);
+          joined.push({ s, next: published }); // the first publish not yet started after its headers
+        }
+        await sleep(300);
+        stop = true;
+        await publisher;
+        const total = published;
+        const numbers = (s: typeof first) =>
+          s.messages.map((m) => Number(new TextDecoder().decode(m.payload)));
+        await first.waitFor(total, 30_000);
+        assert.deepEqual(numbers(first), Array.from({ length: total }, (_, i) => i));
+        for (const { s, next } of joined) {
+          const got = await s.waitFor(total - next, 30_000).then(() => numbers(s));
+          const from = got[0];
+          assert.ok(
+            from <= next,
+            `a message published after the headers was missed: first ${from}, expected <= ${next}`,
+          );
+          assert.deepEqual(
+            got,
+            Array.from({ length: total - from }, (_, i) => from + i),
+            "contiguous, once, in order",
+          );
+        }
+        const h = await unary(p.c.lifecycle, "HealthCheck", {}, deadline());
+        assert.equal(
+          h.details["consumers.active"],
+          "1",
+          "one consumer serves the topic's seven subscribers",
+        );
+        for (const s of [first, ...joined.map((j) => j.s)]) s.cancel();
+      },
+    );
+
+    await t.step(
       "several partitions: every message reaches the subscriber; streams refuse the topic",
       async () => {
         const multi = await start({ partitions: 3, topic_prefix: "multi." }, "multi");

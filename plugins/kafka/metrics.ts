@@ -37,7 +37,7 @@ export function kafkaMetrics(registry: MetricsRegistry, backend: KafkaBackend): 
       this.reset();
       const byTopic = new Map<string, Subscriber[]>();
       for (const sub of backend.subscribers.values()) {
-        if (sub.consumer === undefined) continue;
+        if (sub.subscription?.positions() === undefined) continue;
         const list = byTopic.get(sub.topic) ?? [];
         list.push(sub);
         byTopic.set(sub.topic, list);
@@ -53,7 +53,7 @@ export function kafkaMetrics(registry: MetricsRegistry, backend: KafkaBackend): 
         clearTimeout(timer);
         if (offsets === undefined) return;
         for (const sub of subs) {
-          const next = sub.consumer!.positions();
+          const next = sub.subscription!.positions()!;
           let lag = 0n;
           for (const o of offsets) {
             const at = next.get(o.partition) ?? o.low;
@@ -72,8 +72,8 @@ export function kafkaMetrics(registry: MetricsRegistry, backend: KafkaBackend): 
     collect() {
       this.reset();
       for (const sub of backend.subscribers.values()) {
-        if (sub.consumer === undefined) continue;
-        this.set({ topic: sub.name, subscriber: sub.id }, sub.consumer.paused ? 1 : 0);
+        if (sub.subscription === undefined) continue;
+        this.set({ topic: sub.name, subscriber: sub.id }, sub.subscription.paused ? 1 : 0);
       }
     },
   });
