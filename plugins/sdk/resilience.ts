@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { deadlineTimers, type Expiring } from "../../proto/transport/deadline_timers.ts";
 import {
   circuitBreaker,
   type CircuitBreakerPolicy,
@@ -268,17 +269,20 @@ export function withTimeout<T>(
   }
   const byDeadline = untilDeadline <= timeoutMs;
   const ms = byDeadline ? untilDeadline : timeoutMs;
+  const at = Date.now() + ms;
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(byDeadline ? new DeadlineError() : new AttemptTimeoutError(timeoutMs));
-    }, ms);
+    // A timer shared with every other call's (most attempts end long before it).
+    const expiring: Expiring = {
+      expire: () => reject(byDeadline ? new DeadlineError() : new AttemptTimeoutError(timeoutMs)),
+    };
+    deadlineTimers.add(at, expiring);
     promise.then(
       (v) => {
-        clearTimeout(timer);
+        deadlineTimers.delete(at, expiring);
         resolve(v);
       },
       (e) => {
-        clearTimeout(timer);
+        deadlineTimers.delete(at, expiring);
         reject(e);
       },
     );

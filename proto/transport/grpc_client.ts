@@ -17,6 +17,7 @@ import {
   type StreamControl,
 } from "./h2_client.ts";
 import type { HeaderField } from "./hpack.ts";
+import { deadlineTimers, type Expiring } from "./deadline_timers.ts";
 
 /**
  * A failed call: the status, and whether it came from the transport (the
@@ -73,6 +74,11 @@ export interface CallOptions {
   metadata?: HeaderField[];
   /** Cancels the call when aborted. */
   signal?: AbortSignal;
+  /**
+   * A call this one serves (a proxy forwarding it): cancelled with it. Cheaper
+   * than a `signal` per call where the parent call has `onCancel`.
+   */
+  parent?: { onCancel(listener: (reason: Error) => void): () => void };
 }
 
 /**
@@ -133,7 +139,7 @@ export class GrpcClient {
     this.#scheme = options.tls ? "https" : "http";
   }
 
-  #headersFor(path: string, options: CallOptions): { headers: Uint8Array; timeoutMs: number } {
+  #headersFor(path: string, options: CallOptions): { headers: Uint8Array; deadline: number } {
     let base = this.#headers.get(path);
     if (base === undefined) {
       base = requestHeaders(this.#authority, path, this.#userAgent, this.#scheme);
@@ -141,13 +147,14 @@ export class GrpcClient {
       this.#headers.set(path, base);
     }
     const extra: HeaderField[] = [];
-    let timeoutMs = Infinity;
+    let deadline = Infinity;
     if (options.deadline !== undefined && Number.isFinite(options.deadline)) {
-      timeoutMs = Math.max(1, Math.ceil(options.deadline - Date.now()));
+      const timeoutMs = Math.max(1, Math.ceil(options.deadline - Date.now()));
+      deadline = Date.now() + timeoutMs;
       extra.push(["grpc-timeout", `${timeoutMs}m`]);
     }
     if (options.metadata) extra.push(...options.metadata);
-    return { headers: extra.length ? callHeaders(base, extra) : base, timeoutMs };
+    return { headers: extra.length ? callHeaders(base, extra) : base, deadline };
   }
 
   /**
@@ -155,15 +162,19 @@ export class GrpcClient {
    * response's bytes out.
    */
   unaryRaw(path: string, request: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
-    const { headers, timeoutMs } = this.#headersFor(path, options);
+    const { headers, deadline } = this.#headersFor(path, options);
     return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let done = false;
+      let expiring: Expiring | undefined;
+      let removeParent: (() => void) | undefined;
       const onAbort = () => cancel(status.CANCELLED, "cancelled by the caller");
       const cancel = this.channel.call(
         headers,
         grpcFrame(request),
         (code, message, _n, data, transport) => {
-          if (timer !== undefined) clearTimeout(timer);
+          done = true;
+          if (expiring !== undefined) deadlineTimers.delete(deadline, expiring);
+          removeParent?.();
           options.signal?.removeEventListener("abort", onAbort);
           if (code !== status.OK) return reject(new RpcError(code, message, !!transport));
           const body = unframe(data);
@@ -172,9 +183,16 @@ export class GrpcClient {
         },
         true,
       );
-      if (Number.isFinite(timeoutMs)) {
+      if (done) return;
+      if (Number.isFinite(deadline)) {
         // The server enforces the deadline it was sent; this bounds one that hangs.
-        timer = setTimeout(() => cancel(status.DEADLINE_EXCEEDED, "deadline exceeded"), timeoutMs);
+        expiring = { expire: () => cancel(status.DEADLINE_EXCEEDED, "deadline exceeded") };
+        deadlineTimers.add(deadline, expiring);
+      }
+      if (options.parent) {
+        removeParent = options.parent.onCancel((reason) =>
+          cancel(status.CANCELLED, reason.message)
+        );
       }
       if (options.signal) {
         if (options.signal.aborted) onAbort();
@@ -210,22 +228,30 @@ export class GrpcClient {
     receiver: StreamReceiver,
     options: CallOptions = {},
   ): StreamControl {
-    const { headers, timeoutMs } = this.#headersFor(path, options);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const { headers, deadline } = this.#headersFor(path, options);
+    let done = false;
+    let expiring: Expiring | undefined;
+    let removeParent: (() => void) | undefined;
     const onAbort = () => control.cancel(status.CANCELLED, "cancelled by the caller");
     const control = this.channel.stream(headers, grpcFrame(request), {
       onHeaders: receiver.onHeaders?.bind(receiver),
       onMessage: (m) => receiver.onMessage(m),
       onEnd: (code, message, transport) => {
-        if (timer !== undefined) clearTimeout(timer);
+        done = true;
+        if (expiring !== undefined) deadlineTimers.delete(deadline, expiring);
+        removeParent?.();
         options.signal?.removeEventListener("abort", onAbort);
         receiver.onEnd(code === status.OK ? undefined : new RpcError(code, message, transport));
       },
     });
-    if (Number.isFinite(timeoutMs)) {
-      timer = setTimeout(
-        () => control.cancel(status.DEADLINE_EXCEEDED, "deadline exceeded"),
-        timeoutMs,
+    if (done) return control;
+    if (Number.isFinite(deadline)) {
+      expiring = { expire: () => control.cancel(status.DEADLINE_EXCEEDED, "deadline exceeded") };
+      deadlineTimers.add(deadline, expiring);
+    }
+    if (options.parent) {
+      removeParent = options.parent.onCancel((reason) =>
+        control.cancel(status.CANCELLED, reason.message)
       );
     }
     if (options.signal) {

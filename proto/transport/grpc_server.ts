@@ -34,6 +34,7 @@ import {
   rejectStream,
 } from "./h2_server.ts";
 import { encodeHeaders, type HeaderField } from "./hpack.ts";
+import { deadlineTimers } from "./deadline_timers.ts";
 
 /**
  * Turns request bytes into the handler's message and its answers into
@@ -449,7 +450,8 @@ class Call implements ServerWriter<unknown> {
   #metadata: CallMetadata | undefined;
   #controller: AbortController | undefined;
   #listeners: ((reason: StatusError) => void)[] | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether its deadline waits in the shared timers. */
+  #armed = false;
   #drainWaiters: (() => void)[] | undefined;
   #headersSent = false;
   #messagesSent = false;
@@ -626,9 +628,9 @@ class Call implements ServerWriter<unknown> {
   }
 
   #settle(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+    if (this.#armed) {
+      this.#armed = false;
+      deadlineTimers.delete(this.deadline, this);
     }
     if (this.#partialBytes > 0) {
       this.#stream.connection.reserved -= this.#partialBytes;
@@ -640,16 +642,19 @@ class Call implements ServerWriter<unknown> {
 
   /** Arms the deadline for a call that will not answer synchronously. */
   armDeadline(): void {
-    if (this.#over || this.#timer !== undefined || !Number.isFinite(this.deadline)) return;
-    const ms = this.deadline - Date.now();
-    if (ms <= 0) {
+    if (this.#over || this.#armed || !Number.isFinite(this.deadline)) return;
+    if (this.deadline <= Date.now()) {
       this.cancel(new StatusError(status.DEADLINE_EXCEEDED, "deadline exceeded"), true);
       return;
     }
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.cancel(new StatusError(status.DEADLINE_EXCEEDED, "deadline exceeded"), true);
-    }, ms);
+    this.#armed = true;
+    deadlineTimers.add(this.deadline, this);
+  }
+
+  /** The deadline passed (called by the shared timers). */
+  expire(): void {
+    this.#armed = false;
+    this.cancel(new StatusError(status.DEADLINE_EXCEEDED, "deadline exceeded"), true);
   }
 
   /**

@@ -352,11 +352,7 @@ export function requestHeaders(
  * ```
  */
 export function callHeaders(base: Uint8Array, fields: HeaderField[]): Uint8Array {
-  const extra = encodeHeaders(fields);
-  const out = new Uint8Array(base.length + extra.length);
-  out.set(base, 0);
-  out.set(extra, base.length);
-  return out;
+  return encodeHeaders(fields, base);
 }
 
 /**

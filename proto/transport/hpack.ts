@@ -414,17 +414,84 @@ STATIC_TABLE.forEach(([n, v], i) => {
 /**
  * Encodes header fields as literals without indexing (names from the static
  * table where it has them), so the block is valid on any connection at any
- * time and can be reused for every request.
+ * time and can be reused for every request. With `prefix` (an encoded
+ * block), the result is that block followed by these fields.
  *
  * @example
  * ```ts
  * import { encodeHeaders, HpackDecoder } from "./hpack.ts";
  * const block = encodeHeaders([[":method", "POST"], ["te", "trailers"]]);
  * console.log(new HpackDecoder().decode(block)); // [[":method", "POST"], ["te", "trailers"]]
+ * const more = encodeHeaders([["x-request-id", "r-1"]], block);
+ * console.log(new HpackDecoder().decode(more).length); // 3
  * ```
  */
-export function encodeHeaders(fields: readonly HeaderField[]): Uint8Array {
-  const out: number[] = [];
+export function encodeHeaders(
+  fields: readonly HeaderField[],
+  prefix?: Uint8Array,
+): Uint8Array {
+  // Sized up front and written in place: this runs for every call a client makes.
+  let size = prefix?.length ?? 0;
+  for (let i = 0; i < fields.length; i++) {
+    const [name, value] = fields[i];
+    if (!isAscii(name) || !isAscii(value)) return encodeSlow(fields, prefix);
+    size += name.length + value.length + 11; // two string lengths and an index: at most 11 octets
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  if (prefix !== undefined) {
+    out.set(prefix);
+    at = prefix.length;
+  }
+  for (let i = 0; i < fields.length; i++) {
+    const [name, value] = fields[i];
+    const nameIndex = STATIC_NAME.get(name);
+    if (nameIndex !== undefined) {
+      const full = STATIC_FULL.get(`${name}\0${value}`);
+      if (full !== undefined) {
+        at = writeInt(out, at, full, 7, 0x80);
+        continue;
+      }
+      at = writeInt(out, at, nameIndex, 4, 0x00);
+    } else {
+      out[at++] = 0x00;
+      at = writeAscii(out, at, name);
+    }
+    at = writeAscii(out, at, value);
+  }
+  return out.subarray(0, at);
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function writeInt(out: Uint8Array, at: number, value: number, prefixBits: number, first: number) {
+  const mask = (1 << prefixBits) - 1;
+  if (value < mask) {
+    out[at++] = first | value;
+    return at;
+  }
+  out[at++] = first | mask;
+  value -= mask;
+  while (value >= 0x80) {
+    out[at++] = (value & 0x7f) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  out[at++] = value;
+  return at;
+}
+
+function writeAscii(out: Uint8Array, at: number, s: string): number {
+  at = writeInt(out, at, s.length, 7, 0);
+  for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
+  return at;
+}
+
+/** Any field with octets over 0x7f (UTF-8 values): built in an array. */
+function encodeSlow(fields: readonly HeaderField[], prefix?: Uint8Array): Uint8Array {
+  const out: number[] = prefix ? Array.from(prefix) : [];
   for (const [name, value] of fields) {
     const full = STATIC_FULL.get(`${name}\0${value}`);
     if (full !== undefined) {

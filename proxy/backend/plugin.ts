@@ -148,7 +148,7 @@ export class PluginBackend implements Backend {
       return client.unaryRaw(path, request as Uint8Array, {
         deadline,
         metadata,
-        signal: call.signal,
+        parent: call,
       }).catch((err) => {
         throw this.#map(err, ownTimeout);
       });

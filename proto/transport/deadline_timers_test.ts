@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { DeadlineTimers } from "./deadline_timers.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("deadline timers: each fires once, never before its time, in time order", async () => {
+  const timers = new DeadlineTimers(5);
+  const fired: { i: number; at: number; late: number }[] = [];
+  const start = Date.now();
+  const ats = [40, 7, 23, 23, 61, 1].map((d) => start + d);
+  ats.forEach((at, i) =>
+    timers.add(at, { expire: () => fired.push({ i, at, late: Date.now() - at }) })
+  );
+  assert.equal(timers.size, 6);
+  while (fired.length < 6) await sleep(5);
+  for (const f of fired) assert.ok(f.late >= 0, `deadline ${f.i} fired ${-f.late} ms early`);
+  const order = fired.map((f) => f.at);
+  assert.deepEqual(order, [...order].sort((a, b) => a - b));
+  assert.equal(new Set(fired.map((f) => f.i)).size, 6, "each once");
+  assert.equal(timers.size, 0);
+});
+
+Deno.test("deadline timers: a deleted deadline never fires; the others of its bucket do", async () => {
+  const timers = new DeadlineTimers(10);
+  const at = Date.now() + 15;
+  const fired: string[] = [];
+  const a = { expire: () => fired.push("a") };
+  const b = { expire: () => fired.push("b") };
+  timers.add(at, a);
+  timers.add(at, b);
+  timers.add(at, b); // added twice: still one deadline
+  assert.equal(timers.size, 2);
+  timers.delete(at, a);
+  timers.delete(at, a); // deleting twice is harmless
+  assert.equal(timers.size, 1);
+  await sleep(60);
+  assert.deepEqual(fired, ["b"]);
+});
+
+Deno.test("deadline timers: buckets emptied and filled again, and an error in one expiry", async () => {
+  const timers = new DeadlineTimers(5);
+  const at = Date.now() + 20;
+  let n = 0;
+  for (let i = 0; i < 100; i++) {
+    const item = { expire: () => n++ };
+    timers.add(at, item);
+    timers.delete(at, item); // the bucket empties
+  }
+  const errors: unknown[] = [];
+  const onError = (e: ErrorEvent) => {
+    e.preventDefault();
+    errors.push(e.error);
+  };
+  const far = { at: Date.now() + 150, expire: () => n++ };
+  globalThis.addEventListener("error", onError);
+  try {
+    timers.add(at, {
+      expire: () => {
+        throw new Error("boom");
+      },
+    });
+    timers.add(at, { expire: () => n++ });
+    timers.add(far.at, far); // later: keeps waiting
+    await sleep(60);
+    assert.equal(n, 1, "the live deadline fired despite the error beside it");
+    assert.equal(errors.length, 1);
+    assert.equal(timers.size, 1);
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  timers.delete(far.at, far);
+  timers.delete(far.at, { expire: () => {} }); // unknown item: ignored
+  await sleep(200); // its timer fires into an empty bucket and stops
+  assert.equal(n, 1);
+  assert.equal(timers.size, 0);
+});
+
+Deno.test("deadline timers: the resolution must be a positive integer, named in the error", () => {
+  assert.throws(
+    () => new DeadlineTimers(0),
+    /'resolutionMs' must be a positive integer: current value is 0/,
+  );
+  assert.throws(() => new DeadlineTimers(2.5), /current value is 2.5/);
+});
