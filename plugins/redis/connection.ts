@@ -27,6 +27,7 @@ import { redactUrl } from "../sdk/config.ts";
 import { BackendUnavailableError } from "../sdk/errors.ts";
 import { PluginConfigError } from "../sdk/config.ts";
 import { readTlsFiles } from "../sdk/tls.ts";
+import { coalesceWrites } from "./coalesce.ts";
 import { parseNode, parseRedisUrl, type RedisConfig, redisTopology } from "./config.ts";
 
 /**
@@ -212,6 +213,16 @@ export class RedisConnection {
       this.#log.debug("redis reconnecting", { address: this.address, delay_ms: delay });
     });
     this.client.on("connect", () => (this.#lastError = ""));
+    // Each connection's commands of one event-loop turn leave in one write.
+    if (this.client instanceof Cluster) {
+      this.client.on("+node", (node: Redis) => {
+        node.on("connect", () => coalesceWrites(node.stream));
+        if (node.stream) coalesceWrites(node.stream);
+      });
+    } else {
+      const client = this.client;
+      client.on("connect", () => coalesceWrites(client.stream));
+    }
     // A cluster's per-node errors (a master down, a refused AUTH): once per distinct one.
     this.client.on("node error", (err: Error, node: string) => {
       const message = `${node}: ${err.message}`;

@@ -61,7 +61,7 @@ async function direct(url: string, pipelining: boolean, seconds: number, concurr
   return Math.round(n / seconds);
 }
 
-const MAIN = new URL("./main.ts", import.meta.url).pathname;
+const MAIN = new URL("../../plugins/redis/main.ts", import.meta.url).pathname;
 
 interface Result {
   ops: number;
