@@ -106,7 +106,7 @@ export function createCallContext(
   call: AnyServerCall,
   request: unknown,
   log: Logger,
-  signal: AbortSignal,
+  signal?: AbortSignal,
 ): CallContext {
   return new ServedCallContext(call, request, log, signal);
 }
@@ -119,24 +119,32 @@ class ServedCallContext implements CallContext {
   readonly request: unknown;
   readonly metadata: CallMetadata;
   readonly deadline: number;
-  readonly signal: AbortSignal;
   readonly call: AnyServerCall;
-  /** Set by the SDK's server for its own calls (serve.ts). */
-  abort: ((reason: StatusError) => void) | undefined = undefined;
   streaming = false;
+  #signal: AbortSignal | undefined;
   #parentLog: Logger;
   #log: Logger | undefined = undefined;
 
-  constructor(call: AnyServerCall, request: unknown, log: Logger, signal: AbortSignal) {
+  constructor(call: AnyServerCall, request: unknown, log: Logger, signal?: AbortSignal) {
     this.method = call.method;
     this.requestId = requestIdOf(call.metadata);
     this.traceId = parseTraceparent(call.metadata.get("traceparent"))?.traceId;
     this.request = request;
     this.metadata = call.metadata;
     this.deadline = call.deadline;
-    this.signal = signal;
+    this.#signal = signal;
     this.call = call;
     this.#parentLog = log;
+  }
+
+  /** Aborted when the call is cancelled, passes its deadline or is cut off (the call's own, made on first use). */
+  get signal(): AbortSignal {
+    return this.#signal ??= this.call.signal;
+  }
+
+  /** Ends the call now with `reason`'s status; the handler is told through `signal`. */
+  abort(reason: StatusError): void {
+    this.call.abort(reason);
   }
 
   get log(): Logger {

@@ -156,20 +156,13 @@ function addService(
 ): void {
   for (const method of Object.values(serviceDefinition(service))) {
     const codec = { decode: method.requestDeserialize, encode: method.responseSerialize };
+    // Per call: one context object. Cancellation, deadline and a drain's
+    // cut-off all go through the transport's call (`abort` answers the
+    // client at once and aborts the call's signal); nothing races here.
     const start = (request: unknown, call: ServerCall): Promise<unknown> => {
-      const controller = new AbortController();
-      const abort = (reason: StatusError) => controller.abort(reason);
-      const off = call.onCancel(() =>
-        abort(new StatusError(status.CANCELLED, "the client cancelled the call"))
-      );
-      const ctx = createCallContext(call, request, log(), controller.signal) as ServerCallContext;
-      ctx.abort = abort;
+      const ctx = createCallContext(call, request, log()) as ServerCallContext;
       ctx.streaming = method.responseStream;
-      const result = run(ctx);
-      result.finally(off).catch(() => {});
-      return result.catch((err) => {
-        throw asStatus(err);
-      });
+      return run(ctx).catch(throwAsStatus);
     };
     if (method.responseStream) {
       server.addServerStream(method.path, codec, async (request, call: ServerWriter<unknown>) => {
@@ -181,16 +174,8 @@ function addService(
   }
 }
 
-function asStatus(err: unknown): StatusError {
-  return err instanceof StatusError ? err : toStatusError(err, "unknown");
-}
-
-/** Rejects when `signal` aborts (with its reason); never settles otherwise. */
-function whenAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
+function throwAsStatus(err: unknown): never {
+  throw err instanceof StatusError ? err : toStatusError(err, "unknown");
 }
 
 /**
@@ -235,7 +220,7 @@ export async function serve<S extends ConfigSchema>(
   const dataCall: Terminal = async (ctx) => {
     metrics.touch();
     const entry = lifecycle.admit(
-      (ctx as ServerCallContext).abort,
+      (reason) => (ctx as ServerCallContext).abort(reason),
       LONG_LIVED_METHODS.has(ctx.method),
     );
     let work: Promise<unknown>;
@@ -245,12 +230,13 @@ export async function serve<S extends ConfigSchema>(
         const handler = instance.streams?.[ctx.method];
         if (handler === undefined) throw unimplemented(plugin.name, ctx.method);
         const call = ctx.call as ServerWriter<unknown>;
-        work = (async () =>
-          await handler(ctx.request, streamSink(call, ctx.signal, ctx.deadline), ctx))();
+        work = Promise.resolve(
+          handler(ctx.request, streamSink(call, ctx.signal, ctx.deadline), ctx),
+        );
       } else {
         const handler = instance.unary[ctx.method];
         if (handler === undefined) throw unimplemented(plugin.name, ctx.method);
-        work = (async () => await handler(ctx.request, ctx))();
+        work = Promise.resolve(handler(ctx.request, ctx));
       }
     } catch (err) {
       lifecycle.release(entry);
@@ -258,9 +244,9 @@ export async function serve<S extends ConfigSchema>(
     }
     // The slot is released when the handler's work has ended (a consumer
     // stopped), not when the client got its answer: a drain waits for that.
-    const release = () => lifecycle.release(entry);
-    work.then(release, release);
-    return await Promise.race([work, whenAborted(ctx.signal)]);
+    // A drain that cuts the call off answers the client through the
+    // transport at once (`ctx.abort`); the handler's later answer is dropped.
+    return await work.finally(() => lifecycle.release(entry));
   };
   const lifecycleHandlers = lifecycle.handlers();
   const lifecycleCall: Terminal = async (ctx) =>
