@@ -44,6 +44,24 @@ globalThis.addEventListener("unload", () => {
   broker?.then((b) => b.kill()).catch(() => {});
 });
 
+/**
+ * A kafkajs admin client on `b` (an independent view of the broker), and
+ * the member count of each of namespace "events"'s subscriber groups.
+ */
+async function subscriberGroups(b: KafkaBroker, clientId: string) {
+  const admin = new Kafka({ clientId, brokers: [b.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  return {
+    members: async (): Promise<number[]> => {
+      const ids = (await admin.listGroups()).groups.map((g) => g.groupId)
+        .filter((id) => id.startsWith("prism.events.sub."));
+      if (ids.length === 0) return [];
+      return (await admin.describeGroups(ids)).groups.map((g) => g.members.length);
+    },
+    disconnect: () => admin.disconnect(),
+  };
+}
+
 const config = (b: KafkaBroker, extra = "") => `
 namespaces:
   - name: events
@@ -164,20 +182,8 @@ Deno.test({
 }, async () => {
   const b = await kafka();
   const h = await startTestProxy(config(b));
-  const admin = new Kafka({
-    clientId: "drain-test",
-    brokers: [b.brokers],
-    logLevel: logLevel.NOTHING,
-  })
-    .admin();
-  await admin.connect();
-  /** Members of the plugin's subscriber groups for namespace "events", per group. */
-  const members = async () => {
-    const ids = (await admin.listGroups()).groups.map((g) => g.groupId)
-      .filter((id) => id.startsWith("prism.events.sub."));
-    if (ids.length === 0) return [];
-    return (await admin.describeGroups(ids)).groups.map((g) => g.members.length);
-  };
+  const admin = await subscriberGroups(b, "drain-test");
+  const members = admin.members;
   try {
     const sub = await subscribe(h.clients, "events", "drained");
     // The consumer has joined its group (the check below can fail).
@@ -280,13 +286,7 @@ Deno.test({
 }, async () => {
   const b = await kafka();
   const h = await startTestProxy(config(b));
-  const admin = new Kafka({
-    clientId: "feed-test",
-    brokers: [b.brokers],
-    logLevel: logLevel.NOTHING,
-  })
-    .admin();
-  await admin.connect();
+  const admin = await subscriberGroups(b, "feed-test");
   // Small windows: a paused subscriber's streams fill after a few messages.
   const client = new GrpcClient(h.address, { streamWindow: 64 * 1024 });
   const sub = serviceDefinition(SERVICE_NAMES.pubsub).Subscribe;
@@ -294,13 +294,7 @@ Deno.test({
   const COUNT = 300;
   const FAST = 4;
   /** Groups of this namespace's subscribers that have members, and how many each. */
-  const groups = async () => {
-    const ids = (await admin.listGroups()).groups.map((g) => g.groupId)
-      .filter((id) => id.startsWith("prism.events.sub."));
-    if (ids.length === 0) return [];
-    return (await admin.describeGroups(ids)).groups.map((g) => g.members.length)
-      .filter((n) => n > 0);
-  };
+  const groups = async () => (await admin.members()).filter((n) => n > 0);
   const paused = () =>
     Number(h.proxy.namespaces()[0].plugin?.health.details["consumers.paused"] ?? 0);
   type Reader = {

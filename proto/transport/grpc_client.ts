@@ -101,6 +101,37 @@ export interface StreamReceiver {
 }
 
 /**
+ * Ends a started call with `cancel` when its deadline passes (in the shared
+ * timers), its parent call is cancelled or its signal aborts; returns what
+ * undoes that once the call ended by itself.
+ */
+function watchCall(
+  deadline: number,
+  options: CallOptions,
+  cancel: (code: number, message: string) => void,
+): () => void {
+  const { signal, parent } = options;
+  if (signal?.aborted) {
+    cancel(status.CANCELLED, "cancelled by the caller");
+    return () => {};
+  }
+  let expiring: Expiring | undefined;
+  if (Number.isFinite(deadline)) {
+    // The server enforces the deadline it was sent; this bounds one that hangs.
+    expiring = { expire: () => cancel(status.DEADLINE_EXCEEDED, "deadline exceeded") };
+    deadlineTimers.add(deadline, expiring);
+  }
+  const removeParent = parent?.onCancel((reason) => cancel(status.CANCELLED, reason.message));
+  const onAbort = signal && (() => cancel(status.CANCELLED, "cancelled by the caller"));
+  if (onAbort) signal!.addEventListener("abort", onAbort, { once: true });
+  return () => {
+    if (expiring !== undefined) deadlineTimers.delete(deadline, expiring);
+    removeParent?.();
+    if (onAbort) signal!.removeEventListener("abort", onAbort);
+  };
+}
+
+/**
  * A gRPC client for one target.
  *
  * @example
@@ -165,17 +196,13 @@ export class GrpcClient {
     const { headers, deadline } = this.#headersFor(path, options);
     return new Promise((resolve, reject) => {
       let done = false;
-      let expiring: Expiring | undefined;
-      let removeParent: (() => void) | undefined;
-      const onAbort = () => cancel(status.CANCELLED, "cancelled by the caller");
+      let unwatch: (() => void) | undefined;
       const cancel = this.channel.call(
         headers,
         grpcFrame(request),
         (code, message, _n, data, transport) => {
           done = true;
-          if (expiring !== undefined) deadlineTimers.delete(deadline, expiring);
-          removeParent?.();
-          options.signal?.removeEventListener("abort", onAbort);
+          unwatch?.();
           if (code !== status.OK) return reject(new RpcError(code, message, !!transport));
           const body = unframe(data);
           if (typeof body === "string") reject(new BadResponseError(body));
@@ -183,21 +210,7 @@ export class GrpcClient {
         },
         true,
       );
-      if (done) return;
-      if (Number.isFinite(deadline)) {
-        // The server enforces the deadline it was sent; this bounds one that hangs.
-        expiring = { expire: () => cancel(status.DEADLINE_EXCEEDED, "deadline exceeded") };
-        deadlineTimers.add(deadline, expiring);
-      }
-      if (options.parent) {
-        removeParent = options.parent.onCancel((reason) =>
-          cancel(status.CANCELLED, reason.message)
-        );
-      }
-      if (options.signal) {
-        if (options.signal.aborted) onAbort();
-        else options.signal.addEventListener("abort", onAbort, { once: true });
-      }
+      if (!done) unwatch = watchCall(deadline, options, cancel);
     });
   }
 
@@ -230,33 +243,18 @@ export class GrpcClient {
   ): StreamControl {
     const { headers, deadline } = this.#headersFor(path, options);
     let done = false;
-    let expiring: Expiring | undefined;
-    let removeParent: (() => void) | undefined;
-    const onAbort = () => control.cancel(status.CANCELLED, "cancelled by the caller");
+    let unwatch: (() => void) | undefined;
     const control = this.channel.stream(headers, grpcFrame(request), {
       onHeaders: receiver.onHeaders?.bind(receiver),
       onMessage: (m) => receiver.onMessage(m),
       onEnd: (code, message, transport) => {
         done = true;
-        if (expiring !== undefined) deadlineTimers.delete(deadline, expiring);
-        removeParent?.();
-        options.signal?.removeEventListener("abort", onAbort);
+        unwatch?.();
         receiver.onEnd(code === status.OK ? undefined : new RpcError(code, message, transport));
       },
     });
-    if (done) return control;
-    if (Number.isFinite(deadline)) {
-      expiring = { expire: () => control.cancel(status.DEADLINE_EXCEEDED, "deadline exceeded") };
-      deadlineTimers.add(deadline, expiring);
-    }
-    if (options.parent) {
-      removeParent = options.parent.onCancel((reason) =>
-        control.cancel(status.CANCELLED, reason.message)
-      );
-    }
-    if (options.signal) {
-      if (options.signal.aborted) onAbort();
-      else options.signal.addEventListener("abort", onAbort, { once: true });
+    if (!done) {
+      unwatch = watchCall(deadline, options, (code, message) => control.cancel(code, message));
     }
     return control;
   }

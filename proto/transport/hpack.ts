@@ -373,35 +373,7 @@ function latin1(bytes: Uint8Array): string {
   return s;
 }
 
-function encodeInt(out: number[], value: number, prefixBits: number, first: number) {
-  const mask = (1 << prefixBits) - 1;
-  if (value < mask) {
-    out.push(first | value);
-    return;
-  }
-  out.push(first | mask);
-  value -= mask;
-  while (value >= 0x80) {
-    out.push((value & 0x7f) | 0x80);
-    value = Math.floor(value / 0x80);
-  }
-  out.push(value);
-}
-
 const UTF8 = new TextEncoder();
-
-function encodeString(out: number[], s: string) {
-  let ascii = true;
-  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
-  if (ascii) {
-    encodeInt(out, s.length, 7, 0);
-    for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
-    return;
-  }
-  const bytes = UTF8.encode(s);
-  encodeInt(out, bytes.length, 7, 0);
-  for (const b of bytes) out.push(b);
-}
 
 /** Static table indexes (1-based) by "name\0value" and by name (the first entry). */
 const STATIC_FULL = new Map<string, number>();
@@ -434,8 +406,8 @@ export function encodeHeaders(
   let size = prefix?.length ?? 0;
   for (let i = 0; i < fields.length; i++) {
     const [name, value] = fields[i];
-    if (!isAscii(name) || !isAscii(value)) return encodeSlow(fields, prefix);
-    size += name.length + value.length + 11; // two string lengths and an index: at most 11 octets
+    // Two string lengths and an index take at most 11 octets; UTF-8 at most 3 per UTF-16 unit.
+    size += maxOctets(name) + maxOctets(value) + 11;
   }
   const out = new Uint8Array(size);
   let at = 0;
@@ -455,16 +427,16 @@ export function encodeHeaders(
       at = writeInt(out, at, nameIndex, 4, 0x00);
     } else {
       out[at++] = 0x00;
-      at = writeAscii(out, at, name);
+      at = writeString(out, at, name);
     }
-    at = writeAscii(out, at, value);
+    at = writeString(out, at, value);
   }
   return out.subarray(0, at);
 }
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
+function maxOctets(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return s.length * 3;
+  return s.length;
 }
 
 function writeInt(out: Uint8Array, at: number, value: number, prefixBits: number, first: number) {
@@ -483,29 +455,19 @@ function writeInt(out: Uint8Array, at: number, value: number, prefixBits: number
   return at;
 }
 
-function writeAscii(out: Uint8Array, at: number, s: string): number {
+/** A string literal without Huffman: ASCII copied as is, anything else as UTF-8. */
+function writeString(out: Uint8Array, at: number, s: string): number {
+  const start = at;
   at = writeInt(out, at, s.length, 7, 0);
-  for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
-  return at;
-}
-
-/** Any field with octets over 0x7f (UTF-8 values): built in an array. */
-function encodeSlow(fields: readonly HeaderField[], prefix?: Uint8Array): Uint8Array {
-  const out: number[] = prefix ? Array.from(prefix) : [];
-  for (const [name, value] of fields) {
-    const full = STATIC_FULL.get(`${name}\0${value}`);
-    if (full !== undefined) {
-      encodeInt(out, full, 7, 0x80);
-      continue;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      const bytes = UTF8.encode(s);
+      at = writeInt(out, start, bytes.length, 7, 0);
+      out.set(bytes, at);
+      return at + bytes.length;
     }
-    const nameIndex = STATIC_NAME.get(name);
-    if (nameIndex !== undefined) {
-      encodeInt(out, nameIndex, 4, 0x00);
-    } else {
-      out.push(0x00);
-      encodeString(out, name);
-    }
-    encodeString(out, value);
+    out[at++] = c;
   }
-  return new Uint8Array(out);
+  return at;
 }

@@ -97,6 +97,13 @@ Deno.test("hpack: encodeHeaders round-trips through the decoder", () => {
   const d = new HpackDecoder();
   assert.deepEqual(d.decode(block), fields);
   assert.equal(d.tableSize, 0); // nothing indexed
+  // After a prefix block; a value beyond ASCII goes as UTF-8 octets (the decoder keeps octets).
+  const more = encodeHeaders([["x-note", "café ✓"], ["x-long", long]], block);
+  const utf8 = String.fromCharCode(...new TextEncoder().encode("café ✓"));
+  assert.deepEqual(new HpackDecoder().decode(more), [...fields, ["x-note", utf8], [
+    "x-long",
+    long,
+  ]]);
 });
 
 Deno.test("hpack: literals sent again decode to the same values, never to a neighbour's", () => {
