@@ -7,12 +7,15 @@
  * batch of Gets became a batch of separate writes, each a system call that
  * on loopback also runs Redis's side of TCP: in a CPU profile of the redis
  * plugin at 64 Gets in flight, those writes (`writeUtf8String`, Deno's Node
- * layer) were a quarter of its CPU. Corking the socket at the first write
- * of a turn and uncorking it in `setImmediate` (after the turn's promise
- * jobs, before the next I/O) hands the turn's commands to Node's `writev`
- * as one write. ioredis's own `enableAutoPipelining` batches the same way
- * but builds a pipeline object per batch, which costs what it saves
- * (measured: no gain in calls/s).
+ * layer) were a quarter of its CPU. Here a turn's commands are held until
+ * `setImmediate` (after the turn's promise jobs, before the next I/O) and
+ * leave in one write: joined into one string while they are all strings
+ * (what ioredis makes of commands without binary arguments), else through
+ * the corked socket as one `writev`. Joining measured 0.33 µs per command
+ * against 0.87 for a corked `writev` of the same 24 strings (Deno 2.9.3's
+ * `writev` handles each chunk on its own). ioredis's own
+ * `enableAutoPipelining` batches the same way but builds a pipeline object
+ * per batch, which costs what it saves (measured: no gain in calls/s).
  *
  * @module
  */
@@ -63,17 +66,43 @@ export function coalesceWrites(socket: CorkableSocket): void {
   if (marked[COALESCED]) return;
   marked[COALESCED] = true;
   const write = socket.write.bind(socket);
+  // The turn's commands while they are all strings (ioredis's Gets, Dels,
+  // Scans): joined, they leave in one `write` of one string.
+  let text = "";
+  // Once a turn writes anything else (a Buffer: a Set's value, a callback):
+  // the socket is corked and the rest of the turn goes through it.
   let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (text !== "") {
+      const joined = text;
+      text = "";
+      write(joined);
+    }
+    if (corked) {
+      corked = false;
+      socket.uncork();
+    }
   };
   // deno-lint-ignore no-explicit-any
   socket.write = (...args: any[]): boolean => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+    if (!corked && args.length === 1 && typeof args[0] === "string") {
+      text += args[0];
+      return true;
+    }
     if (!corked) {
       corked = true;
       socket.cork();
-      setImmediate(uncork);
+      if (text !== "") {
+        const joined = text;
+        text = "";
+        write(joined);
+      }
     }
     return write(...args);
   };

@@ -22,21 +22,26 @@ const until = async (test: () => boolean) => {
   }
 };
 
-Deno.test("coalesce: one turn's writes leave in one write, in order; the next turn's follow", async () => {
+/** Records what `socket` hands its handle: "write" for one buffer, "writev:N" for N at once. */
+function spyOnWrites(socket: Socket): string[] {
+  const calls: string[] = [];
+  const spy = socket as unknown as {
+    _write(...a: unknown[]): void;
+    _writev(chunks: unknown[], cb: unknown): void;
+  };
+  const one = spy._write.bind(socket);
+  const many = spy._writev.bind(socket);
+  spy._write = (...a) => (calls.push("write"), one(...a));
+  spy._writev = (chunks, cb) => (calls.push(`writev:${chunks.length}`), many(chunks, cb));
+  return calls;
+}
+
+Deno.test("coalesce: one turn's commands leave in one write, in order; the next turn's follow", async () => {
   const { server, socket, received } = await pair();
   try {
-    // What the socket hands to its handle: one call per write without coalescing.
-    const writes: number[] = [];
-    const spy = socket as unknown as {
-      _write(...a: unknown[]): void;
-      _writev(chunks: unknown[], cb: unknown): void;
-    };
-    const one = spy._write.bind(socket);
-    const many = spy._writev.bind(socket);
-    spy._write = (...a) => (writes.push(1), one(...a));
-    spy._writev = (chunks, cb) => (writes.push(chunks.length), many(chunks, cb));
+    const calls = spyOnWrites(socket);
     coalesceWrites(socket);
-    coalesceWrites(socket); // idempotent: still one cork per turn
+    coalesceWrites(socket); // idempotent: still one write per turn
     const sent: string[] = [];
     for (let i = 0; i < 50; i++) {
       const cmd = `*2\r\n$3\r\nGET\r\n$${String(i).length}\r\n${i}\r\n`;
@@ -44,12 +49,35 @@ Deno.test("coalesce: one turn's writes leave in one write, in order; the next tu
       assert.equal(socket.write(cmd), true);
     }
     await until(() => received.reduce((n, b) => n + b.length, 0) === sent.join("").length);
-    assert.deepEqual(writes, [50], "one write of the turn's 50 commands");
+    assert.deepEqual(calls, ["write"], "the turn's 50 commands in one write");
     assert.equal(Buffer.concat(received).toString(), sent.join(""));
     // A write in a later turn is not held back.
     socket.write("PING\r\n");
     await until(() => Buffer.concat(received).toString().endsWith("PING\r\n"));
-    assert.deepEqual(writes, [50, 1]);
+    assert.deepEqual(calls, ["write", "write"]);
+  } finally {
+    socket.destroy();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+Deno.test("coalesce: a turn that also writes buffers keeps the order, still in one write", async () => {
+  const { server, socket, received } = await pair();
+  try {
+    const calls = spyOnWrites(socket);
+    coalesceWrites(socket);
+    const parts: (string | Buffer)[] = [
+      "*1\r\n$4\r\nPING\r\n",
+      "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\n",
+      Buffer.from([0xff, 0x00, 0x80]),
+      "\r\n",
+      "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
+    ];
+    for (const p of parts) socket.write(p);
+    const expected = Buffer.concat(parts.map((p) => typeof p === "string" ? Buffer.from(p) : p));
+    await until(() => received.reduce((n, b) => n + b.length, 0) === expected.length);
+    assert.deepEqual(Buffer.concat(received), expected);
+    assert.equal(calls.length, 1, `one write to the socket, not ${JSON.stringify(calls)}`);
   } finally {
     socket.destroy();
     await new Promise((r) => server.close(r));

@@ -143,6 +143,28 @@ Deno.test("resilience: the circuit breaker opens, fails fast, then recovers", as
   assert.equal(slow.breakerState, "open");
 });
 
+Deno.test("resilience: the breaker counts consecutive failures: a success in between resets the count", async () => {
+  const p = policy({ breakerThreshold: 3, breakerCooldownMs: 10_000, retryAttempts: 0 });
+  const fail = () => Promise.reject(reset());
+  const ok = () => Promise.resolve("ok");
+  for (let round = 0; round < 3; round++) {
+    await assert.rejects(p.execute(fail, { idempotent: false }), /socket reset/);
+    await assert.rejects(p.execute(fail, { idempotent: false }), /socket reset/);
+    assert.equal(await p.execute(ok, { idempotent: false }), "ok");
+    assert.equal(p.breakerState, "closed", `round ${round}: two failures, then a success`);
+  }
+  // Failures of calls in flight together count one each, the error is the
+  // backend's own, and the third opens the circuit.
+  const released = Promise.withResolvers<void>();
+  const together = [0, 1, 2].map(() =>
+    p.execute(() => released.promise.then(() => Promise.reject(reset())), { idempotent: false })
+  );
+  released.resolve();
+  for (const call of together) await assert.rejects(call, /socket reset/);
+  assert.equal(p.breakerState, "open");
+  await assert.rejects(p.execute(ok, { idempotent: false }), BrokenCircuitError);
+});
+
 Deno.test("resilience: a breaker threshold of 0 disables it", async () => {
   const p = policy({ breakerThreshold: 0, retryAttempts: 0 });
   assert.equal(p.breakerState, "disabled");

@@ -246,7 +246,11 @@ export async function serve<S extends ConfigSchema>(
     // stopped), not when the client got its answer: a drain waits for that.
     // A drain that cuts the call off answers the client through the
     // transport at once (`ctx.abort`); the handler's later answer is dropped.
-    return await work.finally(() => lifecycle.release(entry));
+    try {
+      return await work;
+    } finally {
+      lifecycle.release(entry);
+    }
   };
   const lifecycleHandlers = lifecycle.handlers();
   const lifecycleCall: Terminal = async (ctx) =>
