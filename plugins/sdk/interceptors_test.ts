@@ -55,9 +55,9 @@ Deno.test("interceptors: the call context", () => {
 
 Deno.test("interceptors: compose runs outermost first", async () => {
   const order: string[] = [];
-  const tag = (name: string): Interceptor => async (_c, next) => {
+  const tag = (name: string): Interceptor => async (c, next) => {
     order.push(`${name}>`);
-    const r = await next();
+    const r = await next(c);
     order.push(`<${name}`);
     return r;
   };

@@ -32,7 +32,6 @@ import { Logger } from "../../proto/log/logger.ts";
 import type { ConfigSchema } from "./config.ts";
 import { isNetworkError, toStatusError } from "./errors.ts";
 import {
-  allowAll,
   authInterceptor,
   type CallContext,
   compose,
@@ -213,7 +212,8 @@ export async function serve<S extends ConfigSchema>(
     loggingInterceptor(() => lifecycle.log),
     ...(options.tracer ? [tracingInterceptor(options.tracer, () => lifecycle.namespace)] : []),
     errorMappingInterceptor(() => lifecycle.instance?.mapError),
-    authInterceptor(plugin.authorize ?? allowAll),
+    // Without an authorizer every call is allowed: no layer for it.
+    ...(plugin.authorize ? [authInterceptor(plugin.authorize)] : []),
     ...(plugin.interceptors ?? []),
   ];
 

@@ -281,7 +281,7 @@ Deno.test(
       },
       interceptors: [async (ctx, next) => {
         seen.push(ctx.method.split("/").pop()!);
-        return await next();
+        return await next(ctx);
       }],
     };
     const r = await start(plugin);
