@@ -79,6 +79,12 @@ export interface CallOptions {
    * than a `signal` per call where the parent call has `onCancel`.
    */
   parent?: { onCancel(listener: (reason: Error) => void): () => void };
+  /**
+   * What a failed unary call rejects with instead of its {@linkcode RpcError}
+   * (given the error and these options): a caller that translates errors
+   * saves a promise and a closure per call over a `.catch`.
+   */
+  mapError?: (err: RpcError, options: CallOptions) => unknown;
 }
 
 /**
@@ -203,10 +209,14 @@ export class GrpcClient {
         (code, message, _n, data, transport) => {
           done = true;
           unwatch?.();
-          if (code !== status.OK) return reject(new RpcError(code, message, !!transport));
-          const body = unframe(data);
-          if (typeof body === "string") reject(new BadResponseError(body));
-          else resolve(body);
+          let err: RpcError;
+          if (code !== status.OK) err = new RpcError(code, message, !!transport);
+          else {
+            const body = unframe(data);
+            if (typeof body !== "string") return resolve(body);
+            err = new BadResponseError(body);
+          }
+          reject(options.mapError ? options.mapError(err, options) : err);
         },
         true,
       );

@@ -85,7 +85,9 @@ export interface Backend {
   readonly services: ReadonlySet<ServiceName>;
   /**
    * Whether its handlers take serialized requests (`Uint8Array`, as the
-   * client sent them) and answer with serialized messages.
+   * client sent them) and answer with serialized messages. A wire backend's
+   * unary handlers reject with `StatusError` only: the router passes their
+   * promise to the transport as it is.
    */
   readonly wire: boolean;
   /** Unary handlers by method path, e.g. `/prism.interfaces.keyvalue.KeyValueBasicInterface/Get`. */

@@ -21,7 +21,7 @@ import {
   type ServiceName,
 } from "../../proto/definitions.ts";
 import { status, StatusError } from "../../proto/status.ts";
-import { BadResponseError, RpcError } from "../../proto/transport/grpc_client.ts";
+import { BadResponseError, type CallOptions, RpcError } from "../../proto/transport/grpc_client.ts";
 import type { ServerCall, ServerWriter } from "../../proto/transport/grpc_server.ts";
 import { ObservedCall, requestIdOf } from "../trace/observed_call.ts";
 import type { HeaderField } from "../../proto/transport/hpack.ts";
@@ -118,13 +118,13 @@ export class PluginBackend implements Backend {
     return new StatusError(err.code, err.message);
   }
 
-  /** A forwarded call's deadline (the client's, bounded unless long-lived) and metadata. */
-  #forward(call: ServerCall, longLived: boolean) {
-    const clientDeadline = call.deadline;
-    const deadline = longLived
-      ? clientDeadline
-      : Math.min(clientDeadline, Date.now() + this.#callTimeoutMs);
-    // The call's request id and trace go on to the plugin (its log lines and span carry them).
+  /** A forwarded call's deadline: the client's, bounded by ours unless the call is long-lived. */
+  #deadline(call: ServerCall, longLived: boolean): number {
+    return longLived ? call.deadline : Math.min(call.deadline, Date.now() + this.#callTimeoutMs);
+  }
+
+  /** A forwarded call's metadata: its request id and trace (the plugin's log lines and span carry them). */
+  #metadata(call: ServerCall): HeaderField[] {
     const observed = call.tag instanceof ObservedCall ? call.tag : undefined;
     const metadata: HeaderField[] = [[
       "x-request-id",
@@ -132,8 +132,12 @@ export class PluginBackend implements Backend {
     ]];
     const traceparent = observed ? observed.traceparent : call.metadata.get("traceparent");
     if (traceparent !== undefined) metadata.push(["traceparent", traceparent]);
-    return { deadline, ownTimeout: deadline !== clientDeadline, metadata };
+    return metadata;
   }
+
+  /** A forwarded unary call's error, for the client (the call is the options' parent). */
+  readonly #mapUnaryError = (err: RpcError, options: CallOptions): StatusError =>
+    this.#map(err, options.deadline !== (options.parent as ServerCall).deadline);
 
   #client() {
     const client = this.process.client;
@@ -142,17 +146,14 @@ export class PluginBackend implements Backend {
   }
 
   #forwardUnary(path: string): UnaryHandler {
-    return (request, call) => {
-      const client = this.#client();
-      const { deadline, ownTimeout, metadata } = this.#forward(call, false);
-      return client.unaryRaw(path, request as Uint8Array, {
-        deadline,
-        metadata,
+    // Rejects with StatusError only (the router passes it on as it is).
+    return (request, call) =>
+      this.#client().unaryRaw(path, request as Uint8Array, {
+        deadline: this.#deadline(call, false),
+        metadata: this.#metadata(call),
         parent: call,
-      }).catch((err) => {
-        throw this.#map(err, ownTimeout);
+        mapError: this.#mapUnaryError,
       });
-    };
   }
 
   #forwardStream(path: string): StreamHandler {
@@ -161,7 +162,9 @@ export class PluginBackend implements Backend {
     const longLived = LONG_LIVED_METHODS.has(path);
     return (request, out: ServerWriter<unknown>) => {
       const client = this.#client();
-      const { deadline, ownTimeout, metadata } = this.#forward(out, longLived);
+      const deadline = this.#deadline(out, longLived);
+      const ownTimeout = deadline !== out.deadline;
+      const metadata = this.#metadata(out);
       return new Promise<void>((resolve, reject) => {
         let waiting = false;
         const upstream = client.serverStream(path, request as Uint8Array, {

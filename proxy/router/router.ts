@@ -366,14 +366,14 @@ export class Router {
         throw this.#toStatus(err, path, call);
       }
       if (result instanceof Promise) {
+        // A plugin's answer is forwarded as it came, and it fails with
+        // StatusError only: no step between it and the client.
+        if (backend.wire) return this.#track(call, result as Promise<Uint8Array>);
         return this.#track(
           call,
-          result.then(
-            (res) => backend.wire ? res as Uint8Array : encode(res),
-            (err) => {
-              throw this.#toStatus(err, path, call);
-            },
-          ),
+          result.then(encode, (err) => {
+            throw this.#toStatus(err, path, call);
+          }),
         );
       }
       return backend.wire ? result as Uint8Array : encode(result);
