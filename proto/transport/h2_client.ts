@@ -24,6 +24,7 @@
  * @module
  */
 import { encodeHeaders, type HeaderField, HpackDecoder } from "./hpack.ts";
+import { StreamTable } from "./_stream_table.ts";
 
 /** gRPC status codes used here (the rest come from the server as numbers). */
 export const GRPC = {
@@ -370,7 +371,8 @@ export function callHeaders(base: Uint8Array, fields: HeaderField[]): Uint8Array
 export class H2Connection {
   #conn: Deno.Conn;
   #decoder = new HpackDecoder();
-  #streams = new Map<number, Stream>();
+  /** Open streams (not a Map: see `_stream_table.ts`). */
+  #streams = new StreamTable<Stream>();
   #waiting: Stream[] = [];
   #blocked: Stream[] = [];
   #nextId = 1;

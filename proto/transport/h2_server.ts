@@ -59,6 +59,7 @@ import {
   writeFrameHeader,
 } from "./_frame.ts";
 import { type HeaderField, HeaderListTooLargeError, HpackDecoder, HpackError } from "./hpack.ts";
+import { StreamTable } from "./_stream_table.ts";
 
 /**
  * Limits and timings of a server connection. Every field has a default
@@ -415,10 +416,12 @@ export class H2ServerConnection {
   readonly #decoder: HpackDecoder;
   /** The remote address, e.g. `127.0.0.1:53211`. */
   readonly peer: string;
-  /** Open streams. */
-  readonly #streams = new Map<number, H2ServerStream>();
-  /** Recently closed streams and how they closed. */
-  readonly #closed = new Map<number, Closed>();
+  /** Open streams (not a Map: see `_stream_table.ts`). */
+  readonly #streams = new StreamTable<H2ServerStream>();
+  /** The last CLOSED_MEMORY closed streams and how each closed (a ring). */
+  readonly #closedIds = new Int32Array(CLOSED_MEMORY);
+  readonly #closedHow = new Uint8Array(CLOSED_MEMORY);
+  #closedNext = 0;
   #lastStreamId = 0;
   /** Streams that have DATA to send and may be able to. */
   #sendable: H2ServerStream[] = [];
@@ -934,7 +937,7 @@ export class H2ServerConnection {
       if (id > this.#lastStreamId) {
         throw new ConnectionError(ERROR.PROTOCOL_ERROR, `DATA on idle stream ${id}`);
       }
-      if (this.#closed.get(id) === Closed.ByUs) return;
+      if (this.#closedAs(id) === Closed.ByUs) return;
       throw new ConnectionError(ERROR.STREAM_CLOSED, `DATA on closed stream ${id}`);
     }
     if (len > s.recvWindow) {
@@ -1055,7 +1058,7 @@ export class H2ServerConnection {
       throw new ConnectionError(ERROR.PROTOCOL_ERROR, `client stream id ${id} is even`);
     }
     if (id <= this.#lastStreamId) {
-      const closed = this.#closed.get(id);
+      const closed = this.#closedAs(id);
       if (closed === Closed.ByUs) return;
       if (closed === Closed.ByPeer) {
         throw new ConnectionError(ERROR.STREAM_CLOSED, `HEADERS on closed stream ${id}`);
@@ -1612,10 +1615,18 @@ export class H2ServerConnection {
   }
 
   #remember(id: number, how: Closed): void {
-    this.#closed.set(id, how);
-    if (this.#closed.size > CLOSED_MEMORY) {
-      this.#closed.delete(this.#closed.keys().next().value!);
+    this.#closedIds[this.#closedNext] = id;
+    this.#closedHow[this.#closedNext] = how;
+    this.#closedNext = (this.#closedNext + 1) % CLOSED_MEMORY;
+  }
+
+  /** How a recently closed stream closed (newest first), if it is remembered. */
+  #closedAs(id: number): Closed | undefined {
+    for (let n = 1; n <= CLOSED_MEMORY; n++) {
+      const i = (this.#closedNext - n + CLOSED_MEMORY) % CLOSED_MEMORY;
+      if (this.#closedIds[i] === id) return this.#closedHow[i] as Closed;
     }
+    return undefined;
   }
 }
 

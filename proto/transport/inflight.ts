@@ -84,24 +84,55 @@ export interface DrainErrors {
  * ```
  */
 export class InFlight {
-  readonly #calls = new Set<InFlightCall>();
+  // A doubly linked list through the entries, not a Set: a Set's table is
+  // rebuilt every few calls as calls come and go, and a table that reached
+  // the old generation keeps what it held alive for the young-generation
+  // collector (see `_stream_table.ts`); an entry released here is unlinked
+  // and points at nothing.
+  #head: Entry | undefined;
+  #size = 0;
   #idle: (() => void) | undefined;
 
   /** Calls admitted and not yet released. */
   get size(): number {
-    return this.#calls.size;
+    return this.#size;
   }
 
   /** Tracks a call until {@linkcode release}; `abort` cuts it off. */
   admit(abort: (err: StatusError) => void, longLived = false): InFlightCall {
-    const call: InFlightCall = { abort, longLived };
-    this.#calls.add(call);
-    return call;
+    const entry = new Entry(this, abort, longLived);
+    const head = this.#head;
+    if (head !== undefined) {
+      entry.next = head;
+      head.prev = entry;
+    }
+    this.#head = entry;
+    this.#size++;
+    return entry;
   }
 
   /** The call's work has ended. Releasing twice is harmless. */
   release(call: InFlightCall): void {
-    if (this.#calls.delete(call) && this.#calls.size === 0) this.#idle?.();
+    if (!(call instanceof Entry) || call.owner !== this) return;
+    this.#unlink(call);
+    if (this.#size === 0) this.#idle?.();
+  }
+
+  #unlink(entry: Entry): void {
+    entry.owner = undefined;
+    const { prev, next } = entry;
+    if (prev !== undefined) prev.next = next;
+    else this.#head = next;
+    if (next !== undefined) next.prev = prev;
+    entry.prev = entry.next = undefined;
+    this.#size--;
+  }
+
+  /** The calls in flight, newest first. */
+  #all(): Entry[] {
+    const out: Entry[] = [];
+    for (let e = this.#head; e !== undefined; e = e.next) out.push(e);
+    return out;
   }
 
   /**
@@ -111,14 +142,14 @@ export class InFlight {
    * refused here: the caller stops admitting first.
    */
   async drain(timeoutMs: number, errors: DrainErrors): Promise<DrainResult> {
-    const before = this.#calls.size;
+    const before = this.#size;
     const cut = new Set<InFlightCall>();
-    for (const call of [...this.#calls]) {
+    for (const call of this.#all()) {
       if (!call.longLived) continue;
       cut.add(call);
       call.abort(errors.longLived());
     }
-    if (this.#calls.size > 0) {
+    if (this.#size > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         new Promise<void>((resolve) => this.#idle = resolve),
@@ -127,12 +158,26 @@ export class InFlight {
       clearTimeout(timer);
       this.#idle = undefined;
     }
-    for (const call of [...this.#calls]) {
-      this.#calls.delete(call);
+    for (const call of this.#all()) {
+      this.#unlink(call);
       if (cut.has(call)) continue;
       cut.add(call);
       call.abort(errors.timedOut(timeoutMs));
     }
     return { drained: before - cut.size, aborted: cut.size };
+  }
+}
+
+/** A call in an {@linkcode InFlight} list. */
+class Entry implements InFlightCall {
+  owner: InFlight | undefined;
+  readonly abort: (err: StatusError) => void;
+  readonly longLived: boolean;
+  prev: Entry | undefined;
+  next: Entry | undefined;
+  constructor(owner: InFlight, abort: (err: StatusError) => void, longLived: boolean) {
+    this.owner = owner;
+    this.abort = abort;
+    this.longLived = longLived;
   }
 }
