@@ -108,7 +108,10 @@ export class DeadlineTimers {
   #arm(end: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timerAt = end;
-    this.#timer = setTimeout(this.#fire, Math.max(0, end - Date.now())) as unknown as number;
+    // A timer longer than 2³¹−1 ms fires at once in Node's timers (with a
+    // warning) and would spin: wait at most that long, then look again.
+    const delay = Math.min(Math.max(0, end - Date.now()), MAX_TIMER_MS);
+    this.#timer = setTimeout(this.#fire, delay) as unknown as number;
   }
 
   #fire = (): void => {
@@ -138,6 +141,9 @@ export class DeadlineTimers {
     if (ends.length > 0) this.#arm(ends[0]);
   };
 }
+
+/** The longest delay `setTimeout` takes (2³¹−1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The process's shared deadline timers (5 ms resolution).
  *

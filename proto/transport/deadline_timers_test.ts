@@ -82,3 +82,25 @@ Deno.test("deadline timers: the resolution must be a positive integer, named in 
   );
   assert.throws(() => new DeadlineTimers(2.5), /current value is 2.5/);
 });
+
+Deno.test("deadline timers: a deadline further away than a timer can wait does not spin", async () => {
+  const timers = new DeadlineTimers(5);
+  const original = globalThis.setTimeout;
+  let armed = 0;
+  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+    armed++;
+    return original(fn, ms);
+  }) as typeof setTimeout;
+  const far = { expire: () => assert.fail("100 days have not passed") };
+  const at = Date.now() + 100 * 86_400_000;
+  try {
+    timers.add(at, far);
+    await sleep(60);
+  } finally {
+    globalThis.setTimeout = original;
+    timers.delete(at, far);
+  }
+  // Armed once, plus the test's own sleep: not every millisecond.
+  assert.ok(armed <= 2, `the shared timer was armed ${armed - 1} times in 60 ms`);
+  assert.equal(timers.size, 0);
+});

@@ -188,7 +188,7 @@ export class GrpcClient {
     if (options.deadline !== undefined && Number.isFinite(options.deadline)) {
       const timeoutMs = Math.max(1, Math.ceil(options.deadline - Date.now()));
       deadline = Date.now() + timeoutMs;
-      extra.push(["grpc-timeout", `${timeoutMs}m`]);
+      extra.push(["grpc-timeout", formatGrpcTimeout(timeoutMs)]);
     }
     if (options.metadata) extra.push(...options.metadata);
     return { headers: extra.length ? callHeaders(base, extra) : base, deadline };
@@ -274,6 +274,40 @@ export class GrpcClient {
     this.channel.close();
   }
 }
+
+/**
+ * A timeout in milliseconds as a `grpc-timeout` value: at most 8 digits,
+ * so the finest unit that fits, rounded up (a deadline is never sent
+ * earlier than it is). Past 99,999,999 hours it is capped there.
+ *
+ * @example
+ * ```ts
+ * import { formatGrpcTimeout } from "./grpc_client.ts";
+ * console.log(formatGrpcTimeout(250), formatGrpcTimeout(3e8), formatGrpcTimeout(1e12)); // "250m" "300000S" "16666667M"
+ * ```
+ */
+export function formatGrpcTimeout(ms: number): string {
+  if (!(ms >= 0)) {
+    throw new RangeError(
+      `Cannot send a grpc-timeout as 'ms' must be a non-negative number: current value is ${ms}`,
+    );
+  }
+  for (const [unit, unitMs] of TIMEOUT_UNITS_COARSER) {
+    const n = Math.ceil(ms / unitMs);
+    if (n <= MAX_TIMEOUT_DIGITS) return `${n}${unit}`;
+  }
+  return `${MAX_TIMEOUT_DIGITS}H`;
+}
+
+/** The largest number `grpc-timeout` takes (8 digits). */
+const MAX_TIMEOUT_DIGITS = 99_999_999;
+/** Units from milliseconds up, for {@linkcode formatGrpcTimeout}. */
+const TIMEOUT_UNITS_COARSER: readonly (readonly [string, number])[] = [
+  ["m", 1],
+  ["S", 1000],
+  ["M", 60_000],
+  ["H", 3_600_000],
+];
 
 /** The one message of a unary response body, or what is wrong with the body. */
 function unframe(data: Uint8Array | undefined): Uint8Array | string {
