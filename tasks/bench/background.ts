@@ -13,7 +13,7 @@ import { status } from "../../proto/status.ts";
 import { GrpcClient } from "../../proto/transport/grpc_client.ts";
 import type { StreamControl } from "../../proto/transport/h2_client.ts";
 import { startKafka } from "../kafka/broker.ts";
-import { runGhz } from "./ghz.ts";
+import { PROXY_WARMUP_S, runGhz } from "./ghz.ts";
 import { runLoad } from "./load.ts";
 import type { ScenarioReport } from "./report.ts";
 import { spawnProxy } from "./server.ts";
@@ -126,25 +126,20 @@ export async function backgroundBench(options: BackgroundOptions): Promise<Backg
   const address = `127.0.0.1:${proxy.port}`;
   const client = new GrpcClient(address);
   const controls: StreamControl[] = [];
-  const measure = async (system: string): Promise<ScenarioReport[]> => {
-    const out: ScenarioReport[] = [];
-    if (options.ghz) {
-      out.push(
-        await runGhz(options.ghz, {
-          address,
-          service: SERVICE_NAMES.keyvalueBasic,
-          method: "Get",
-          request: { namespace: "default", key: KEY },
-          concurrency: 16,
-          durationS: options.durationS,
-          rps: 1000,
-          op: "get",
-          namespace: "default",
-          system: `${system} (ghz)`,
-        }),
-      );
-    }
-    const load = await runLoad([
+  const ghzRun = (system: string, durationS: number) => ({
+    address,
+    service: SERVICE_NAMES.keyvalueBasic,
+    method: "Get",
+    request: { namespace: "default", key: KEY },
+    concurrency: 16,
+    durationS,
+    rps: 1000,
+    op: "get",
+    namespace: "default",
+    system,
+  });
+  const loadRun = (system: string, durationS: number, warmupS: number) =>
+    runLoad([
       "--target",
       address,
       "--namespace",
@@ -158,10 +153,16 @@ export async function backgroundBench(options: BackgroundOptions): Promise<Backg
       "--concurrency",
       "16",
       "--duration",
-      `${options.durationS}s`,
+      `${durationS}s`,
       "--warmup",
-      `${options.warmupS}s`,
-    ], `${system} (prism load)`);
+      `${warmupS}s`,
+    ], system);
+  const measure = async (system: string): Promise<ScenarioReport[]> => {
+    const out: ScenarioReport[] = [];
+    if (options.ghz) {
+      out.push(await runGhz(options.ghz, ghzRun(`${system} (ghz)`, options.durationS)));
+    }
+    const load = await loadRun(`${system} (prism load)`, options.durationS, options.warmupS);
     out.push({ ...load, rps_target: 1000 });
     for (const r of out) {
       console.error(
@@ -186,6 +187,9 @@ export async function backgroundBench(options: BackgroundOptions): Promise<Backg
       }),
       { deadline: Date.now() + 5000 },
     );
+    // The same traffic first: a fresh proxy's first seconds are not its steady state.
+    if (options.ghz) await runGhz(options.ghz, ghzRun("warm-up", PROXY_WARMUP_S));
+    else await loadRun("warm-up", PROXY_WARMUP_S, 0);
     const quiet = await measure("memstore Get at 1,000/s, quiet");
     controls.push(...await idleSubscribers(client, subscribers));
     // TTLs spread so that expiries go on through the seeding (about 10-20 s)

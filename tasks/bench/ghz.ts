@@ -12,6 +12,22 @@ import { ensureGoTool } from "../ensure_tools.ts";
 import { findExecutable, goBinDirs } from "../tools.ts";
 import { percentiles, type ScenarioReport } from "./report.ts";
 
+/**
+ * Seconds of traffic at the measured rate a freshly started proxy gets
+ * before a fixed-rate run is measured. For about its first 6 s of traffic
+ * a proxy's young-generation collections promote a few hundred KB each and
+ * pause 1–2.5 ms (then about nothing and 0.3–0.6 ms: `--trace-gc-nvp`, ghz
+ * at 1,000 calls/s on a fresh proxy); a tail measured from the first call
+ * measures that warm-up, not the steady state a running proxy serves in.
+ *
+ * @example
+ * ```ts
+ * import { PROXY_WARMUP_S } from "./ghz.ts";
+ * console.log(PROXY_WARMUP_S); // 8
+ * ```
+ */
+export const PROXY_WARMUP_S = 8;
+
 /** ghz's binary, installed when Go is there; undefined otherwise. */
 export async function findGhz(): Promise<string | undefined> {
   if (!(await ensureGoTool("ghz").catch(() => false))) return undefined;

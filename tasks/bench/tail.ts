@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { SERVICE_NAMES } from "../../proto/definitions.ts";
 import { findExecutable } from "../tools.ts";
 import { v8FlagsArg } from "../../proto/v8_flags.ts";
-import { findGhz, type GhzDetail, runGhz } from "./ghz.ts";
+import { findGhz, type GhzDetail, PROXY_WARMUP_S, runGhz } from "./ghz.ts";
 import type { LatencyMs } from "./report.ts";
 
 /** What {@linkcode tailAttribution} found. */
@@ -203,9 +203,7 @@ export async function tailAttribution(
   try {
     const { port, timeOrigin } = await ready.promise;
     let details: GhzDetail[] = [];
-    const before = await threadStats(child.pid);
-    const t0 = performance.now();
-    const report = await runGhz(options.ghz, {
+    const run = {
       address: `127.0.0.1:${port}`,
       service: SERVICE_NAMES.keyvalueBasic,
       method: "Get",
@@ -216,8 +214,12 @@ export async function tailAttribution(
       op: "get",
       namespace: "default",
       system: "proxy → memstore (WASM)",
-      onDetails: (d) => details = d,
-    });
+    };
+    // The same traffic first: a fresh proxy's first seconds are not its steady state.
+    await runGhz(options.ghz, { ...run, durationS: PROXY_WARMUP_S });
+    const before = await threadStats(child.pid);
+    const t0 = performance.now();
+    const report = await runGhz(options.ghz, { ...run, onDetails: (d) => details = d });
     const wallS = (performance.now() - t0) / 1000;
     const after = await threadStats(child.pid);
     await child.stdin.close();
