@@ -18,6 +18,7 @@ import {
 } from "./h2_client.ts";
 import type { HeaderField } from "./hpack.ts";
 import { deadlineTimers, type Expiring } from "./deadline_timers.ts";
+import { formatGrpcTimeout } from "./grpc_timeout.ts";
 
 /**
  * A failed call: the status, and whether it came from the transport (the
@@ -274,40 +275,6 @@ export class GrpcClient {
     this.channel.close();
   }
 }
-
-/**
- * A timeout in milliseconds as a `grpc-timeout` value: at most 8 digits,
- * so the finest unit that fits, rounded up (a deadline is never sent
- * earlier than it is). Past 99,999,999 hours it is capped there.
- *
- * @example
- * ```ts
- * import { formatGrpcTimeout } from "./grpc_client.ts";
- * console.log(formatGrpcTimeout(250), formatGrpcTimeout(3e8), formatGrpcTimeout(1e12)); // "250m" "300000S" "16666667M"
- * ```
- */
-export function formatGrpcTimeout(ms: number): string {
-  if (!(ms >= 0)) {
-    throw new RangeError(
-      `Cannot send a grpc-timeout as 'ms' must be a non-negative number: current value is ${ms}`,
-    );
-  }
-  for (const [unit, unitMs] of TIMEOUT_UNITS_COARSER) {
-    const n = Math.ceil(ms / unitMs);
-    if (n <= MAX_TIMEOUT_DIGITS) return `${n}${unit}`;
-  }
-  return `${MAX_TIMEOUT_DIGITS}H`;
-}
-
-/** The largest number `grpc-timeout` takes (8 digits). */
-const MAX_TIMEOUT_DIGITS = 99_999_999;
-/** Units from milliseconds up, for {@linkcode formatGrpcTimeout}. */
-const TIMEOUT_UNITS_COARSER: readonly (readonly [string, number])[] = [
-  ["m", 1],
-  ["S", 1000],
-  ["M", 60_000],
-  ["H", 3_600_000],
-];
 
 /** The one message of a unary response body, or what is wrong with the body. */
 function unframe(data: Uint8Array | undefined): Uint8Array | string {

@@ -35,6 +35,7 @@ import {
 } from "./h2_server.ts";
 import { encodeHeaders, type HeaderField } from "./hpack.ts";
 import { deadlineTimers } from "./deadline_timers.ts";
+import { parseGrpcTimeout } from "./grpc_timeout.ts";
 
 /**
  * Turns request bytes into the handler's message and its answers into
@@ -306,15 +307,6 @@ const TRANSPORT_FIELDS = new Set([
   "grpc-accept-encoding",
   "content-length",
 ]);
-const TIMEOUT_UNIT_MS: Record<string, number> = {
-  H: 3_600_000,
-  M: 60_000,
-  S: 1000,
-  m: 1,
-  u: 0.001,
-  n: 0.000001,
-};
-
 /**
  * Percent-encodes a status message for `grpc-message` (gRPC's HTTP/2
  * protocol: UTF-8, with bytes outside printable ASCII and `%` encoded).
@@ -339,30 +331,6 @@ export function encodeGrpcMessage(message: string): string {
       : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
-}
-
-/**
- * Parses a `grpc-timeout` value (`1-8 digits` and a unit of `HMSmun`) into
- * milliseconds; undefined when malformed.
- *
- * @example
- * ```ts
- * import { parseGrpcTimeout } from "./grpc_server.ts";
- * console.log(parseGrpcTimeout("250m"), parseGrpcTimeout("2S"), parseGrpcTimeout("x")); // 250 2000 undefined
- * ```
- */
-export function parseGrpcTimeout(value: string): number | undefined {
-  const n = value.length;
-  if (n < 2 || n > 9) return undefined;
-  const unit = TIMEOUT_UNIT_MS[value[n - 1]];
-  if (unit === undefined) return undefined;
-  let digits = 0;
-  for (let i = 0; i < n - 1; i++) {
-    const c = value.charCodeAt(i) - 0x30;
-    if (c < 0 || c > 9) return undefined;
-    digits = digits * 10 + c;
-  }
-  return digits * unit;
 }
 
 /** The header block of a status: trailers, or a whole Trailers-Only response. */

@@ -15,13 +15,7 @@ import {
 import { status, StatusError } from "../status.ts";
 import { FLAG, FRAME, frame } from "./_frame.ts";
 import { grpcDataFrame, grpcHeadersFrame, RawPeer } from "./_testing.ts";
-import {
-  CallMetadata,
-  encodeGrpcMessage,
-  GrpcServer,
-  parseGrpcTimeout,
-  type ServerCall,
-} from "./grpc_server.ts";
+import { CallMetadata, encodeGrpcMessage, GrpcServer, type ServerCall } from "./grpc_server.ts";
 import { GrpcClient, type RpcError } from "./grpc_client.ts";
 
 const TEXT = {
@@ -373,10 +367,6 @@ Deno.test(
 );
 
 Deno.test("grpc: helpers", () => {
-  assert.equal(parseGrpcTimeout("1H"), 3_600_000);
-  assert.equal(parseGrpcTimeout("100u"), 0.1);
-  assert.equal(parseGrpcTimeout("123456789m"), undefined, "at most 8 digits");
-  assert.equal(parseGrpcTimeout("5s"), undefined);
   assert.equal(encodeGrpcMessage("plain text"), "plain text");
   assert.equal(encodeGrpcMessage("a\nb"), "a%0Ab");
   const md = new CallMetadata([["a", "1"], ["a", "2"], ["b-bin", "AQI"]]);
