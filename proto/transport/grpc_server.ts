@@ -27,11 +27,14 @@
  */
 import { status, StatusError } from "../status.ts";
 import {
+  DISCARD_HANDLER,
   H2_SERVER_DEFAULTS,
   H2ServerConnection,
   type H2ServerOptions,
   type H2ServerStream,
+  type H2StreamHandler,
   rejectStream,
+  type StreamAbort,
 } from "./h2_server.ts";
 import { encodeHeaders, type HeaderField } from "./hpack.ts";
 import { deadlineTimers } from "./deadline_timers.ts";
@@ -375,7 +378,8 @@ class RequestQueue<T> implements AsyncIterable<T> {
   #ended = false;
   #error: StatusError | undefined;
   #wake: (() => void) | undefined;
-  constructor(readonly consume: (bytes: number) => void) {}
+  /** Credit goes back to the stream as the handler takes messages. */
+  constructor(readonly stream: H2ServerStream) {}
 
   push(message: T, bytes: number): void {
     this.#items.push({ message, bytes });
@@ -392,7 +396,7 @@ class RequestQueue<T> implements AsyncIterable<T> {
     for (;;) {
       const item = this.#items.shift();
       if (item !== undefined) {
-        this.consume(item.bytes);
+        this.stream.consume(item.bytes);
         yield item.message;
         continue;
       }
@@ -404,8 +408,22 @@ class RequestQueue<T> implements AsyncIterable<T> {
   }
 }
 
-/** One call on one stream: the request side's parsing and the response side's state. */
-class Call implements ServerWriter<unknown> {
+/** How a call takes its request body. */
+const enum Intake {
+  /** Not started (or answered before it started): bytes are dropped. */
+  Discard,
+  /** Unary and server-streaming: one request message. */
+  Single,
+  /** Bidirectional: messages as they come. */
+  Bidi,
+}
+
+/**
+ * One call on one stream: the request side's parsing and the response side's
+ * state. It is its stream's handler (methods, not closures per call: see
+ * {@linkcode H2StreamHandler}).
+ */
+class Call implements ServerWriter<unknown>, H2StreamHandler {
   readonly method: string;
   readonly deadline: number;
   readonly startedAt: number = performance.now();
@@ -433,6 +451,10 @@ class Call implements ServerWriter<unknown> {
   #request: Uint8Array | undefined;
   #requests = 0;
   #queue: RequestQueue<unknown> | undefined;
+  #intake = Intake.Discard;
+  #singleMethod: Method | undefined;
+  /** Bytes of the current chunk held by queued messages (bidirectional intake). */
+  #taken = 0;
 
   constructor(
     server: GrpcServer,
@@ -629,7 +651,7 @@ class Call implements ServerWriter<unknown> {
    * Takes request body bytes; returns the whole message(s) found. Fails the
    * call (and returns false) on a protocol fault.
    */
-  take(chunk: Uint8Array, onMessage: (bytes: Uint8Array) => boolean): boolean {
+  take(chunk: Uint8Array): boolean {
     const stream = this.#stream;
     const max = this.#server.maxReceiveMessageBytes;
     let at = 0;
@@ -642,7 +664,7 @@ class Call implements ServerWriter<unknown> {
       if (chunk.length - at - 5 < len) break;
       const message = chunk.slice(at + 5, at + 5 + len);
       at += 5 + len;
-      if (!onMessage(message)) return false;
+      if (!this.#message(message)) return false;
     }
     if (at === chunk.length) return true;
     // An unfinished message: keep a copy, bounded per connection.
@@ -675,7 +697,7 @@ class Call implements ServerWriter<unknown> {
       const message = whole.slice(5);
       this.#drop(5 + this.#expect);
       this.#expect = -1;
-      if (!onMessage(message)) return false;
+      if (!this.#message(message)) return false;
     }
   }
 
@@ -737,40 +759,76 @@ class Call implements ServerWriter<unknown> {
 
   /** Starts a unary or server-streaming call: collects its one request. */
   startSingle(method: Method): void {
-    const stream = this.#stream;
-    stream.onData = (chunk, end) => {
-      stream.consume(chunk.length);
-      if (this.#over) return;
-      if (chunk.length > 0) {
-        const ok = this.take(chunk, (message) => {
-          if (++this.#requests > 1) {
-            this.cancel(
-              new StatusError(
-                status.INTERNAL,
-                `${this.method} takes one request message, not a stream`,
-              ),
-              true,
-            );
-            return false;
-          }
-          this.#request = message;
-          this.#bytesIn = message.length;
-          return true;
-        });
-        if (!ok) return;
-      }
-      if (!end) return;
-      if (this.#request === undefined || this.#partialBytes > 0) {
-        this.finish(
-          status.INTERNAL,
-          this.#partialBytes > 0
-            ? "the request ended inside a message"
-            : "the request has no message",
+    this.#singleMethod = method;
+    this.#intake = Intake.Single;
+  }
+
+  // H2StreamHandler: the stream's events.
+
+  onData(stream: H2ServerStream, chunk: Uint8Array, end: boolean): void {
+    if (this.#intake === Intake.Single) this.#singleData(stream, chunk, end);
+    else if (this.#intake === Intake.Bidi) this.#bidiData(stream, chunk, end);
+    else stream.consume(chunk.length);
+  }
+
+  onTrailers(): void {}
+
+  onAbort(_stream: H2ServerStream, abort: StreamAbort): void {
+    this.cancel(new StatusError(status.CANCELLED, abort.reason), false);
+  }
+
+  onDrain(): void {
+    this.drained();
+  }
+
+  #singleData(stream: H2ServerStream, chunk: Uint8Array, end: boolean): void {
+    stream.consume(chunk.length);
+    if (this.#over) return;
+    if (chunk.length > 0 && !this.take(chunk)) return;
+    if (!end) return;
+    if (this.#request === undefined || this.#partialBytes > 0) {
+      this.finish(
+        status.INTERNAL,
+        this.#partialBytes > 0
+          ? "the request ended inside a message"
+          : "the request has no message",
+      );
+      return;
+    }
+    this.#dispatch(this.#singleMethod!, this.#request);
+  }
+
+  /** A whole request message; false (after failing the call) when the call cannot take it. */
+  #message(message: Uint8Array): boolean {
+    if (this.#intake === Intake.Single) {
+      if (++this.#requests > 1) {
+        this.cancel(
+          new StatusError(
+            status.INTERNAL,
+            `${this.method} takes one request message, not a stream`,
+          ),
+          true,
         );
-        return;
+        return false;
       }
-      this.#dispatch(method, this.#request);
-    };
+      this.#request = message;
+      this.#bytesIn = message.length;
+      return true;
+    }
+    let decoded: unknown;
+    try {
+      decoded = this.#codec.decode(message);
+    } catch (err) {
+      this.cancel(
+        new StatusError(status.INTERNAL, `cannot decode a request: ${(err as Error).message}`),
+        true,
+      );
+      return false;
+    }
+    this.#taken += message.length + 5;
+    this.#bytesIn += message.length;
+    this.#queue!.push(decoded, message.length + 5);
+    return true;
   }
 
   #dispatch(method: Method, bytes: Uint8Array): void {
@@ -809,45 +867,30 @@ class Call implements ServerWriter<unknown> {
     }
   }
 
-  /** Starts a bidirectional call: the handler runs now and reads requests as they come. */
-  startBidi(method: Method & { kind: "bidi" }): void {
-    const stream = this.#stream;
-    // Credit goes back as the handler takes messages.
-    const queue = new RequestQueue<unknown>((bytes) => stream.consume(bytes));
-    this.#queue = queue;
-    stream.onData = (chunk, end) => {
-      if (this.#over) {
-        stream.consume(chunk.length);
+  #bidiData(stream: H2ServerStream, chunk: Uint8Array, end: boolean): void {
+    if (this.#over) {
+      stream.consume(chunk.length);
+      return;
+    }
+    this.#taken = 0;
+    const ok = this.take(chunk);
+    // Bytes not held by queued messages (prefixes of unfinished ones are copied) go back now.
+    stream.consume(chunk.length - this.#taken);
+    if (!ok) return;
+    if (end) {
+      if (this.#partialBytes > 0) {
+        this.finish(status.INTERNAL, "the request stream ended inside a message");
         return;
       }
-      let taken = 0;
-      const ok = this.take(chunk, (message) => {
-        let decoded: unknown;
-        try {
-          decoded = this.#codec.decode(message);
-        } catch (err) {
-          this.cancel(
-            new StatusError(status.INTERNAL, `cannot decode a request: ${(err as Error).message}`),
-            true,
-          );
-          return false;
-        }
-        taken += message.length + 5;
-        this.#bytesIn += message.length;
-        queue.push(decoded, message.length + 5);
-        return true;
-      });
-      // Bytes not held by queued messages (prefixes of unfinished ones are copied) go back now.
-      stream.consume(chunk.length - taken);
-      if (!ok) return;
-      if (end) {
-        if (this.#partialBytes > 0) {
-          this.finish(status.INTERNAL, "the request stream ended inside a message");
-          return;
-        }
-        queue.end();
-      }
-    };
+      this.#queue!.end();
+    }
+  }
+
+  /** Starts a bidirectional call: the handler runs now and reads requests as they come. */
+  startBidi(method: Method & { kind: "bidi" }): void {
+    const queue = new RequestQueue<unknown>(this.#stream);
+    this.#queue = queue;
+    this.#intake = Intake.Bidi;
     this.armDeadline();
     let result: void | Promise<void>;
     try {
@@ -858,6 +901,25 @@ class Call implements ServerWriter<unknown> {
     }
     Promise.resolve(result).then(() => this.finish(status.OK, ""), (err) => this.fail(err));
   }
+}
+
+/** Answers an HTTP (non-gRPC) request with an error once the client has sent all of it. */
+class RejectWhenEnded implements H2StreamHandler {
+  constructor(readonly httpStatus: number, readonly text: string) {}
+
+  onData(stream: H2ServerStream, chunk: Uint8Array, end: boolean): void {
+    stream.consume(chunk.length);
+    if (!end) return;
+    if (stream.method === "HEAD") {
+      stream.respond(encodeHeaders([[":status", String(this.httpStatus)]]), true);
+    } else {
+      rejectStream(stream, this.httpStatus, this.text);
+    }
+  }
+
+  onTrailers(): void {}
+  onAbort(): void {}
+  onDrain(): void {}
 }
 
 /**
@@ -1107,10 +1169,7 @@ export class GrpcServer {
       timeoutMs === undefined ? Infinity : Date.now() + timeoutMs,
       encoding !== undefined && encoding !== "identity",
     );
-    stream.onAbort = (abort) => {
-      call.cancel(new StatusError(status.CANCELLED, abort.reason), false);
-    };
-    stream.onDrain = () => call.drained();
+    stream.handler = call;
     if (timeoutMs === undefined) {
       call.finish(status.INTERNAL, `malformed grpc-timeout "${timeout}"`);
       this.#discardRest(stream);
@@ -1133,21 +1192,12 @@ export class GrpcServer {
 
   /** Takes and drops what else the client sends on an answered stream. */
   #discardRest(stream: H2ServerStream): void {
-    stream.onData = (chunk) => stream.consume(chunk.length);
+    stream.handler = DISCARD_HANDLER;
   }
 
   /** Answers an HTTP (non-gRPC) request once the client has sent all of it. */
   #rejectWhenEnded(stream: H2ServerStream, httpStatus: number, text: string): void {
-    stream.onData = (chunk, end) => {
-      stream.consume(chunk.length);
-      if (end) {
-        if (stream.method === "HEAD") {
-          stream.respond(encodeHeaders([[":status", String(httpStatus)]]), true);
-        } else {
-          rejectStream(stream, httpStatus, text);
-        }
-      }
-    };
+    stream.handler = new RejectWhenEnded(httpStatus, text);
   }
 
   /**
