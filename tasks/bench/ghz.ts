@@ -14,11 +14,12 @@ import { percentiles, type ScenarioReport } from "./report.ts";
 
 /**
  * Seconds of traffic at the measured rate a freshly started proxy gets
- * before a fixed-rate run is measured. For about its first 6 s of traffic
- * a proxy's young-generation collections promote a few hundred KB each and
- * pause 1–2.5 ms (then about nothing and 0.3–0.6 ms: `--trace-gc-nvp`, ghz
- * at 1,000 calls/s on a fresh proxy); a tail measured from the first call
- * measures that warm-up, not the steady state a running proxy serves in.
+ * before a fixed-rate run is measured. Until TurboFan has optimized its hot
+ * paths (about 5 s at 1,000 calls/s without Maglev, `proto/v8_flags.ts`), a
+ * process's young-generation collections keep and promote what closures
+ * stored per call capture (ioredis's, for one) and pause longer; a tail
+ * measured from the first call measures that warm-up, not the steady state
+ * a running proxy serves in (README, benchmarks).
  *
  * @example
  * ```ts
