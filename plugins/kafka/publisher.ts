@@ -19,6 +19,7 @@
 import { Buffer } from "node:buffer";
 import type { IHeaders, Producer } from "kafkajs";
 import { CompressionTypes, Partitioners } from "kafkajs";
+import { deadlineTimers, type Expiring } from "../../proto/transport/deadline_timers.ts";
 import { AttemptTimeoutError, BackendUnavailableError, DeadlineError } from "../sdk/errors.ts";
 import type { KafkaClient } from "./client.ts";
 
@@ -53,12 +54,26 @@ export interface OutgoingRecord {
   headers: Record<string, string>;
 }
 
-interface Pending {
-  record: OutgoingRecord;
-  resolve(ack: Acknowledgement): void;
-  reject(err: unknown): void;
-  timer: ReturnType<typeof setTimeout>;
-  settled: boolean;
+/**
+ * A publish waiting for its acknowledgement. Its time limit waits in the
+ * shared deadline timers (no `setTimeout` and no closure per publish: see
+ * `proto/transport/deadline_timers.ts` and `H2StreamHandler`).
+ */
+class Pending implements Expiring {
+  settled = false;
+  constructor(
+    readonly record: OutgoingRecord,
+    readonly resolve: (ack: Acknowledgement) => void,
+    readonly reject: (err: unknown) => void,
+    /** When it fails (`Date.now()` ms), and whether that is the call's deadline. */
+    readonly at: number,
+    readonly byDeadline: boolean,
+    readonly onExpire: (p: Pending) => void,
+  ) {}
+
+  expire(): void {
+    this.onExpire(this);
+  }
 }
 
 /**
@@ -98,37 +113,43 @@ export class Publisher {
     const untilDeadline = deadline - Date.now();
     if (untilDeadline <= 0) return Promise.reject(new DeadlineError());
     const byDeadline = untilDeadline < timeoutMs;
-    return new Promise<Acknowledgement>((resolve, reject) => {
-      const pending: Pending = {
-        record,
-        resolve,
-        reject,
-        settled: false,
-        timer: setTimeout(() => {
-          this.#settle(
-            pending,
-            undefined,
-            byDeadline ? new DeadlineError() : new BackendUnavailableError(
-              `Kafka did not acknowledge the record within ${timeoutMs} ms (publish_timeout_ms); brokers: ${
-                this.#client.config.brokers.join(",")
-              }${this.lastError ? `; last error: ${this.lastError}` : ""}`,
-              { cause: new AttemptTimeoutError(timeoutMs) },
-            ),
-          );
-          // Still queued: never sent.
-          const i = this.#queue.indexOf(pending);
-          if (i >= 0) this.#queue.splice(i, 1);
-        }, byDeadline ? untilDeadline : timeoutMs),
-      };
-      this.#queue.push(pending);
-      if (!this.#inFlight) this.#flush();
-    });
+    const { promise, resolve, reject } = Promise.withResolvers<Acknowledgement>();
+    const pending = new Pending(
+      record,
+      resolve,
+      reject,
+      byDeadline ? deadline : Date.now() + timeoutMs,
+      byDeadline,
+      this.#expired,
+    );
+    deadlineTimers.add(pending.at, pending);
+    this.#queue.push(pending);
+    if (!this.#inFlight) this.#flush();
+    return promise;
   }
+
+  /** A publish's time ran out before its acknowledgement. */
+  readonly #expired = (pending: Pending): void => {
+    const timeoutMs = this.#client.config.publish_timeout_ms;
+    this.#settle(
+      pending,
+      undefined,
+      pending.byDeadline ? new DeadlineError() : new BackendUnavailableError(
+        `Kafka did not acknowledge the record within ${timeoutMs} ms (publish_timeout_ms); brokers: ${
+          this.#client.config.brokers.join(",")
+        }${this.lastError ? `; last error: ${this.lastError}` : ""}`,
+        { cause: new AttemptTimeoutError(timeoutMs) },
+      ),
+    );
+    // Still queued: never sent.
+    const i = this.#queue.indexOf(pending);
+    if (i >= 0) this.#queue.splice(i, 1);
+  };
 
   #settle(p: Pending, ack: Acknowledgement | undefined, err?: unknown): void {
     if (p.settled) return;
     p.settled = true;
-    clearTimeout(p.timer);
+    deadlineTimers.delete(p.at, p);
     if (ack !== undefined) p.resolve(ack);
     else p.reject(err);
   }
