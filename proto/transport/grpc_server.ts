@@ -27,7 +27,6 @@
  */
 import { status, StatusError } from "../status.ts";
 import {
-  DISCARD_HANDLER,
   H2_SERVER_DEFAULTS,
   H2ServerConnection,
   type H2ServerOptions,
@@ -1169,30 +1168,23 @@ export class GrpcServer {
       timeoutMs === undefined ? Infinity : Date.now() + timeoutMs,
       encoding !== undefined && encoding !== "identity",
     );
+    // Until it starts, and once answered early, the call drops what else the client sends.
     stream.handler = call;
     if (timeoutMs === undefined) {
       call.finish(status.INTERNAL, `malformed grpc-timeout "${timeout}"`);
-      this.#discardRest(stream);
       return;
     }
     const refused = this.#options.authorize?.(stream.path, stream.headers);
     if (refused !== undefined) {
       call.finish(refused.code, refused.message);
-      this.#discardRest(stream);
       return;
     }
     if (method === undefined) {
       call.finish(status.UNIMPLEMENTED, `unknown method ${stream.path}`);
-      this.#discardRest(stream);
       return;
     }
     if (method.kind === "bidi") call.startBidi(method);
     else call.startSingle(method);
-  }
-
-  /** Takes and drops what else the client sends on an answered stream. */
-  #discardRest(stream: H2ServerStream): void {
-    stream.handler = DISCARD_HANDLER;
   }
 
   /** Answers an HTTP (non-gRPC) request once the client has sent all of it. */

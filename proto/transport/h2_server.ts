@@ -260,7 +260,7 @@ class ConnectionError extends Error {
 export interface H2StreamHandler {
   /** Request body bytes (a view valid only during the call) and whether the request ended. */
   onData(stream: H2ServerStream, chunk: Uint8Array, end: boolean): void;
-  /** The request's trailers (`data` with the end follows). */
+  /** The request's trailers (`onData` with the end follows). */
   onTrailers(stream: H2ServerStream, fields: HeaderField[]): void;
   /** The stream ended abnormally: reset by the client, or the connection went. */
   onAbort(stream: H2ServerStream, abort: StreamAbort): void;
