@@ -340,20 +340,20 @@ async function main(): Promise<number> {
     ghz: await findGhz(),
   });
   const ghzForTail = await findGhz();
-  let tail: { floor?: FloorResult; runs: TailAttribution[] } | undefined;
+  let tail: { floors: FloorResult[]; runs: TailAttribution[] } | undefined;
   if (ghzForTail) {
     console.error(
       "bench: where the memstore tail comes from (GC, sweeps, stalls; the Go floor) ...",
     );
     const seconds = values.quick ? 5 : 15;
     tail = {
-      floor: await goFloor(ghzForTail, seconds),
+      floors: await goFloor(ghzForTail, seconds),
       runs: [
         await tailAttribution({ busy: false, seconds, ghz: ghzForTail }),
         await tailAttribution({ busy: true, seconds, ghz: ghzForTail }),
       ],
     };
-    for (const line of tailMarkdown(tail.runs, tail.floor).slice(2, 5)) console.error(`  ${line}`);
+    for (const line of tailMarkdown(tail.runs, tail.floors).slice(2, 6)) console.error(`  ${line}`);
   }
   console.error("bench: proxy → kafka plugin → Kafka ...");
   const kafka: KafkaBenchResults = await kafkaBench({
@@ -604,7 +604,7 @@ async function main(): Promise<number> {
       ? [
         "### Where the tail comes from (`tasks/bench/tail.ts`: calls over 1 ms matched with what ran in the proxy)",
         "",
-        ...tailMarkdown(tail.runs, tail.floor),
+        ...tailMarkdown(tail.runs, tail.floors),
         "",
       ]
       : []),

@@ -299,18 +299,21 @@ export interface FloorResult {
 /**
  * The same ghz run against an empty Go gRPC server (`go_floor/`, built into
  * `.cache/go_floor/` the first time): what the machine and the client cost
- * with no JavaScript on the server side. Undefined when Go is missing.
+ * with no JavaScript on the server side — twice, as every fixed-rate run of
+ * the bench drives it (ghz's garbage collector off, `ghzEnv` in `ghz.ts`) and
+ * with ghz's collector on, which shows what the client's own pauses add to a
+ * tail. Empty when Go is missing.
  *
  * @example
  * ```ts ignore
  * import { goFloor } from "./tail.ts";
- * const floor = await goFloor("ghz", 15);
- * console.log(floor?.latency_ms.p99);
+ * const [floor, clientGc] = await goFloor("ghz", 15);
+ * console.log(floor?.latency_ms.p99, clientGc?.latency_ms.p99);
  * ```
  */
-export async function goFloor(ghz: string, seconds: number): Promise<FloorResult | undefined> {
+export async function goFloor(ghz: string, seconds: number): Promise<FloorResult[]> {
   const go = await findExecutable("go", ["/usr/local/go/bin", "/usr/lib/go/bin"]);
-  if (!go) return undefined;
+  if (!go) return [];
   const built = await Deno.stat(GO_FLOOR_BIN).then(() => true, () => false);
   if (!built) {
     const out = await new Deno.Command(go, {
@@ -321,7 +324,7 @@ export async function goFloor(ghz: string, seconds: number): Promise<FloorResult
     }).output();
     if (!out.success) {
       console.error(`go build of the floor server failed: ${new TextDecoder().decode(out.stderr)}`);
-      return undefined;
+      return [];
     }
   }
   const child = new Deno.Command(GO_FLOOR_BIN, { stdout: "piped", stderr: "inherit" }).spawn();
@@ -331,26 +334,33 @@ export async function goFloor(ghz: string, seconds: number): Promise<FloorResult
     if (!Number.isInteger(port) || port <= 0) {
       throw new Error(`the floor server said ${first.value}`);
     }
-    let details: GhzDetail[] = [];
-    const report = await runGhz(ghz, {
-      address: `127.0.0.1:${port}`,
-      service: SERVICE_NAMES.keyvalueBasic,
-      method: "Get",
-      request: { namespace: "default", key: "bench:0123456789" },
-      concurrency: 16,
-      durationS: seconds,
-      rps: 1000,
-      op: "get",
-      namespace: "default",
-      system: "empty Go gRPC server",
-      onDetails: (d) => details = d,
-    });
-    return {
-      scenario: "empty Go gRPC server (the floor)",
-      calls: report.requests,
-      latency_ms: report.latency_ms,
-      slow: details.filter((d) => d.status === "OK" && d.latency > 1e6).length,
-    };
+    const floors: FloorResult[] = [];
+    for (const clientGc of [false, true]) {
+      let details: GhzDetail[] = [];
+      const report = await runGhz(ghz, {
+        address: `127.0.0.1:${port}`,
+        service: SERVICE_NAMES.keyvalueBasic,
+        method: "Get",
+        request: { namespace: "default", key: "bench:0123456789" },
+        concurrency: 16,
+        durationS: seconds,
+        rps: 1000,
+        clientGc,
+        op: "get",
+        namespace: "default",
+        system: "empty Go gRPC server",
+        onDetails: (d) => details = d,
+      });
+      floors.push({
+        scenario: clientGc
+          ? "the same, ghz's own garbage collector on"
+          : "empty Go gRPC server (the floor)",
+        calls: report.requests,
+        latency_ms: report.latency_ms,
+        slow: details.filter((d) => d.status === "OK" && d.latency > 1e6).length,
+      });
+    }
+    return floors;
   } finally {
     child.kill();
     await child.status;
@@ -359,12 +369,12 @@ export async function goFloor(ghz: string, seconds: number): Promise<FloorResult
 }
 
 /** The attribution as markdown. */
-export function tailMarkdown(results: TailAttribution[], floor?: FloorResult): string[] {
+export function tailMarkdown(results: TailAttribution[], floors: FloorResult[] = []): string[] {
   const out = [
     "| scenario | calls | p50 / p99 / p99.9 ms | calls > 1 ms | overlapped by | proxy main thread |",
     "| --- | ---: | --- | ---: | --- | --- |",
   ];
-  if (floor) {
+  for (const floor of floors) {
     out.push(
       `| ${floor.scenario} | ${floor.calls} | ${floor.latency_ms.p50} / ${floor.latency_ms.p99} / ${floor.latency_ms.p999} | ${floor.slow} | — | — |`,
     );
@@ -401,7 +411,7 @@ if (import.meta.main) {
     console.error("tail attribution needs ghz (go install github.com/bojand/ghz/cmd/ghz@latest)");
     Deno.exit(1);
   }
-  const floor = await goFloor(ghz, seconds);
+  const floors = await goFloor(ghz, seconds);
   const result = await tailAttribution({ busy: !!values.busy, seconds, ghz });
-  console.log(tailMarkdown([result], floor).join("\n"));
+  console.log(tailMarkdown([result], floors).join("\n"));
 }
