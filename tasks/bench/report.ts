@@ -32,6 +32,8 @@ export interface ScenarioReport {
   driver: string;
   /** Fixed rate asked for (open loop), if any. */
   rps_target?: number;
+  /** `prism load`'s open loop: how late calls left after their due time (the client's own delay). */
+  send_lag_ms?: LatencyMs;
 }
 
 /** Percentiles from latencies in milliseconds (nearest-rank). */

@@ -63,7 +63,7 @@ export interface GeneratorConfig {
  * import type { SampleBatch } from "./generator.ts";
  * const b: SampleBatch = {
  *   count: 0, sent: new Float64Array(0), latencyUs: new Float64Array(0),
- *   op: new Uint8Array(0), status: new Uint8Array(0), messages: {},
+ *   lagUs: new Float64Array(0), op: new Uint8Array(0), status: new Uint8Array(0), messages: {},
  * };
  * console.log(b.count);
  * ```
@@ -72,6 +72,12 @@ export interface SampleBatch {
   count: number;
   sent: Float64Array;
   latencyUs: Float64Array;
+  /**
+   * Open loop: how long after its due time each call left, in µs (0 when on
+   * time or early, and always in a closed loop). The call's latency counts
+   * from its due time, so this part of it is the load tester's own delay.
+   */
+  lagUs: Float64Array;
   op: Uint8Array;
   status: Uint8Array;
   /** The first message seen for each error status (only once per generator). */
@@ -94,6 +100,7 @@ class SampleBuffer {
   count = 0;
   sent = new Float64Array(CAPACITY);
   latencyUs = new Float64Array(CAPACITY);
+  lagUs = new Float64Array(CAPACITY);
   op = new Uint8Array(CAPACITY);
   status = new Uint8Array(CAPACITY);
   messages: Record<number, string> = {};
@@ -152,11 +159,19 @@ export class Generator {
     return i;
   }
 
-  #record(sent: number, latencyMs: number, op: number, status: number, message: string) {
+  #record(
+    sent: number,
+    latencyMs: number,
+    lagMs: number,
+    op: number,
+    status: number,
+    message: string,
+  ) {
     const b = this.#buf;
     const i = b.count++;
     b.sent[i] = sent;
     b.latencyUs[i] = latencyMs * 1000;
+    b.lagUs[i] = lagMs * 1000;
     b.op[i] = op;
     const s = status >= 0 && status <= 16 ? status : GRPC.UNKNOWN;
     b.status[i] = s;
@@ -175,6 +190,7 @@ export class Generator {
       count: b.count,
       sent: b.sent.subarray(0, b.count),
       latencyUs: b.latencyUs.subarray(0, b.count),
+      lagUs: b.lagUs.subarray(0, b.count),
       op: b.op.subarray(0, b.count),
       status: b.status.subarray(0, b.count),
       messages: b.messages,
@@ -295,7 +311,7 @@ export class Generator {
             this.#inflight--;
             this.#wake?.();
             if (this.#stopped) return laneEnd();
-            if (measured) this.#record(now, this.#now() - now, op, status, message);
+            if (measured) this.#record(now, this.#now() - now, 0, op, status, message);
             if (inCall) setTimeout(next, 0);
             else next();
           });
@@ -339,6 +355,7 @@ export class Generator {
       // Latency counts from the intended send time, or from the actual one
       // when the clock released the call (slightly) early.
       const start = Math.min(dueMs, now);
+      const lag = now - start;
       const measured = dueMs >= 0;
       let inCall = true;
       this.#inflight++;
@@ -346,7 +363,7 @@ export class Generator {
         this.#inflight--;
         this.#wake?.();
         if (measured && !this.#stopped) {
-          this.#record(dueMs, this.#now() - start, op, status, message);
+          this.#record(dueMs, this.#now() - start, lag, op, status, message);
         }
         if (waitingForSlot) {
           waitingForSlot = false;

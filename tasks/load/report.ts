@@ -51,6 +51,12 @@ export interface LoadReport extends ScenarioReport {
   error_rate: number;
   max_error_rate: number;
   latency_mean_ms: number;
+  /**
+   * Open loop: how late calls left after their due time. Latencies count from
+   * the due time, so this is the load tester's own share of them: when it is
+   * large, the tester (or the CPU it shares with the target) fell behind.
+   */
+  send_lag_ms?: LatencyMs;
   /** Open loop: calls due in the measured window that were never sent. */
   unsent: number;
   /** Calls still in flight when the drain time ran out (not counted). */
@@ -63,6 +69,9 @@ export interface LoadReport extends ScenarioReport {
   warnings: string[];
   stopped_early: boolean;
 }
+
+/** A p99 send lag from which the report warns that the tester's own delay is in the latencies. */
+export const SEND_LAG_WARN_MS = 1;
 
 function rate(n: number, seconds: number): number {
   return seconds > 0 ? Math.round((n / seconds) * 100) / 100 : 0;
@@ -88,6 +97,16 @@ export function buildReport(result: RunResult): LoadReport {
       latency_ms: op.histogram.percentiles(),
     };
   }
+  const open = o.rps !== undefined;
+  const sendLag = open ? stats.sendLag.percentiles() : undefined;
+  const warnings = [...result.warnings];
+  if (sendLag !== undefined && sendLag.p99 >= SEND_LAG_WARN_MS) {
+    warnings.push(
+      `1% of the calls left ${sendLag.p99} ms or more after their due time (at most ${sendLag.max} ms): ` +
+        "the load tester fell behind its schedule (is its CPU shared with the target?), and the " +
+        "latencies, which count from the due time, include that delay",
+    );
+  }
   const report: LoadReport = {
     op: o.op,
     namespace: o.namespace,
@@ -103,7 +122,7 @@ export function buildReport(result: RunResult): LoadReport {
     ...(o.rps !== undefined ? { rps_target: o.rps } : {}),
     started_at: result.startedAt.toISOString(),
     profile: o.profile,
-    mode: o.rps !== undefined ? "open" : "closed",
+    mode: open ? "open" : "closed",
     connections: o.connections,
     workers: result.workers,
     warmup_s: o.warmupS,
@@ -112,6 +131,7 @@ export function buildReport(result: RunResult): LoadReport {
     error_rate: Math.round(stats.errorRate * 1e6) / 1e6,
     max_error_rate: o.maxErrorRate,
     latency_mean_ms: stats.total.meanMs,
+    ...(sendLag !== undefined ? { send_lag_ms: sendLag } : {}),
     unsent: result.unsent,
     unfinished: result.unfinished,
     error_messages: { ...stats.messages },
@@ -128,7 +148,7 @@ export function buildReport(result: RunResult): LoadReport {
       to_ms: b.toMs,
       count: b.count,
     })),
-    warnings: result.warnings,
+    warnings,
     stopped_early: result.stopped,
   };
   return report;

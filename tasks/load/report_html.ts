@@ -150,7 +150,22 @@ export function htmlReport(r: LoadReport): string {
     }</td>${
       [x.min, x.p50, x.p90, x.p95, x.p99, x.p999, x.max].map((v) => `<td>${fmt(v)}</td>`).join("")
     }</tr>`;
-  }).join("\n");
+  }).join("\n") + (r.send_lag_ms
+    ? `\n<tr><td>send lag (how late calls left: the tester's own delay)</td><td></td><td></td><td></td>${
+      [
+        r.send_lag_ms.min,
+        r.send_lag_ms.p50,
+        r.send_lag_ms.p90,
+        r.send_lag_ms.p95,
+        r.send_lag_ms.p99,
+        r.send_lag_ms.p999,
+        r.send_lag_ms.max,
+      ]
+        .map((v) =>
+          `<td>${fmt(v)}</td>`
+        ).join("")
+    }</tr>`
+    : "");
   const errors = Object.entries(r.errors).map(([name, n]) =>
     `<li><b>${esc(name)}</b>: ${n}${
       r.error_messages[name] ? ` — e.g. “${esc(r.error_messages[name])}”` : ""

@@ -7,8 +7,11 @@ import { progressLine, ProgressWriter, textSummary } from "./report_text.ts";
 import type { RunResult } from "./runner.ts";
 import { Stats } from "./stats.ts";
 
-/** A run of 3 s: 300 set and 100 get calls, 4 NOT_FOUND, open loop. */
-function sampleResult(): RunResult {
+/**
+ * A run of 3 s: 300 set and 100 get calls, 4 NOT_FOUND, open loop; calls left
+ * on time but every 50th, which left `lateMs` late.
+ */
+function sampleResult(lateMs = 2): RunResult {
   const options = parseFlags([
     "--target",
     "127.0.0.1:8980",
@@ -27,6 +30,7 @@ function sampleResult(): RunResult {
     count: n,
     sent: new Float64Array(n),
     latencyUs: new Float64Array(n),
+    lagUs: new Float64Array(n),
     op: new Uint8Array(n),
     status: new Uint8Array(n),
     messages: { 5: 'namespace "x" <is> not configured' } as Record<number, string>,
@@ -34,6 +38,7 @@ function sampleResult(): RunResult {
   for (let i = 0; i < n; i++) {
     batch.sent[i] = i * 7.5; // 0 .. 2992 ms
     batch.latencyUs[i] = 500 + (i % 100) * 20;
+    batch.lagUs[i] = i % 50 === 0 ? lateMs * 1000 : 0;
     batch.op[i] = i % 4 === 3 ? 1 : 0;
     batch.status[i] = i % 100 === 0 ? 5 : 0;
   }
@@ -71,6 +76,25 @@ Deno.test("report: the JSON report", () => {
   assert.equal(r.latency_ms.min, 0.5);
   assert.equal(r.error_messages.NOT_FOUND, 'namespace "x" <is> not configured');
   assert.deepEqual(JSON.parse(renderReport(r, "json")), r);
+  // 2% of the calls left 2 ms late: the tester says its own delay is in the latencies.
+  assert.equal(r.send_lag_ms?.p50, 0.001);
+  assert.equal(r.send_lag_ms?.p99, 2);
+  assert.equal(r.send_lag_ms?.max, 2);
+  assert.equal(r.warnings.length, 2);
+  assert.match(r.warnings[1], /1% of the calls left 2 ms or more after their due time/);
+  assert.deepEqual(buildReport(sampleResult(0.5)).warnings, [
+    "cannot seed keys with Set: NOT_FOUND: nope",
+  ]);
+});
+
+Deno.test("report: a closed loop has no send lag", () => {
+  const result = sampleResult();
+  result.options = parseFlags(["--target", "127.0.0.1:8980", "--op", "get", "--concurrency", "8"]);
+  const r = buildReport(result);
+  assert.equal(r.mode, "closed");
+  assert.equal(r.send_lag_ms, undefined);
+  assert.doesNotMatch(textSummary(r), /send lag/);
+  assert.doesNotMatch(htmlReport(r), /send lag/);
 });
 
 Deno.test("report: text summary and progress lines", () => {
@@ -85,6 +109,8 @@ Deno.test("report: text summary and progress lines", () => {
   assert.match(text, /3 calls due in the run were never sent/);
   assert.match(text, /2 calls were still in flight at the end/);
   assert.match(text, /warning: cannot seed keys/);
+  assert.match(text, /^ {2}send lag +0\.00 +0\.00 .* +2\.00 +how late calls left/m);
+  assert.match(text, /warning: 1% of the calls left 2 ms or more/);
   assert.equal(renderReport(r, "text"), text + "\n");
 
   assert.equal(
@@ -128,4 +154,5 @@ Deno.test("report: HTML page is self-contained and escapes what it shows", () =>
   }
   assert.match(page, /<b>stopped early<\/b>/);
   assert.match(page, /<td>set<\/td><td>300<\/td><td>4<\/td>/);
+  assert.match(page, /<td>send lag \(how late calls left: the tester's own delay\)<\/td>/);
 });

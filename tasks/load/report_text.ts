@@ -115,6 +115,14 @@ export function textSummary(r: LoadReport): string {
       ).join("")
     }`,
   );
+  if (r.send_lag_ms) {
+    const x = r.send_lag_ms;
+    lines.push(
+      `  ${"send lag".padEnd(10)}${
+        [x.min, x.p50, x.p90, x.p95, x.p99, x.p999, x.max].map((v) => ms(v).padStart(9)).join("")
+      }    how late calls left (the tester's own delay)`,
+    );
+  }
   const ops = Object.entries(r.ops);
   if (ops.length > 1) {
     for (const [op, o] of ops) {

@@ -73,6 +73,10 @@ Deno.test(
       // Latency counts from the intended send time: the queued calls waited.
       const worst = Math.max(...batches.flatMap((b) => [...b.latencyUs]));
       assert.ok(worst > 200_000, `worst ${worst} µs`);
+      // ... and they left late: the send lag is that wait (a slot was not free).
+      for (const b of batches) assert.equal(b.lagUs.length, b.count);
+      const lagged = Math.max(...batches.flatMap((b) => [...b.lagUs]));
+      assert.ok(lagged > 150_000 && lagged < worst, `lag ${lagged} µs`);
     } finally {
       s.stop();
     }

@@ -34,13 +34,20 @@ export interface SecondStats {
  * const s = new Stats(["get"]);
  * s.add({
  *   count: 2, sent: new Float64Array([10, 1200]), latencyUs: new Float64Array([500, 900]),
- *   op: new Uint8Array([0, 0]), status: new Uint8Array([0, 5]), messages: { 5: "no such key" },
+ *   lagUs: new Float64Array([0, 300]), op: new Uint8Array([0, 0]), status: new Uint8Array([0, 5]),
+ *   messages: { 5: "no such key" },
  * });
  * console.log(s.requests, s.errors, s.series.length); // 2 { NOT_FOUND: 1 } 2
+ * console.log(s.sendLag.percentiles().max); // 0.3
  * ```
  */
 export class Stats {
   readonly total: LatencyHistogram = new LatencyHistogram();
+  /**
+   * Open loop: how late calls left after their due time (the load tester's
+   * own delay, part of each latency; see `SampleBatch.lagUs`).
+   */
+  readonly sendLag: LatencyHistogram = new LatencyHistogram();
   readonly ops: OpStats[];
   readonly errors: Record<string, number> = {};
   readonly messages: Record<string, string> = {};
@@ -73,6 +80,7 @@ export class Stats {
       this.requests++;
       op.requests++;
       this.total.record(us);
+      this.sendLag.record(batch.lagUs[i]);
       op.histogram.record(us);
       const second = Math.max(0, Math.floor(sent / 1000));
       let bucket = this.series[second];

@@ -44,6 +44,7 @@ export function serveWorker(scope: WorkerScope): void {
     scope.postMessage({ type: "batch", batch }, [
       batch.sent.buffer as ArrayBuffer,
       batch.latencyUs.buffer as ArrayBuffer,
+      batch.lagUs.buffer as ArrayBuffer,
       batch.op.buffer as ArrayBuffer,
       batch.status.buffer as ArrayBuffer,
     ]);
