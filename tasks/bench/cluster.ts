@@ -14,6 +14,7 @@
  */
 import { startKafka, startKafkaCluster } from "../kafka/broker.ts";
 import { startRedis, startRedisCluster } from "../../tests/_redis.ts";
+import { KAFKA_WARMUP_S } from "./kafka.ts";
 import { runLoad } from "./load.ts";
 import type { ScenarioReport } from "./report.ts";
 import { spawnProxy } from "./server.ts";
@@ -41,7 +42,13 @@ export interface ClusterBenchOptions {
 async function singleVsCluster(
   config: string,
   systems: { single: string; cluster: string },
-  load: { ops: string[]; fixedOp: string; keys: boolean },
+  load: {
+    ops: string[];
+    fixedOp: string;
+    keys: boolean;
+    /** Seconds of `fixedOp` at 1,000/s on each namespace before the rounds (a JVM's JIT warm-up). */
+    warmS?: number;
+  },
   options: ClusterBenchOptions,
 ): Promise<ClusterBenchResult> {
   const scenarios: ScenarioReport[] = [];
@@ -51,6 +58,26 @@ async function singleVsCluster(
   try {
     const target = `127.0.0.1:${proxy.port}`;
     const timing = ["--duration", `${options.durationS}s`, "--warmup", `${options.warmupS}s`];
+    if (load.warmS) {
+      for (const ns of ["single", "cluster"]) {
+        await runLoad([
+          "--target",
+          target,
+          "--namespace",
+          ns,
+          "--op",
+          load.fixedOp,
+          "--rps",
+          "1000",
+          "--concurrency",
+          "64",
+          "--duration",
+          `${load.warmS}s`,
+          "--max-error-rate",
+          "1",
+        ], "warm-up");
+      }
+    }
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, ns] of (["single", "cluster"] as const).entries()) {
         const system = systems[ns];
@@ -154,7 +181,8 @@ export async function kafkaClusterBench(
         single: "proxy → kafka plugin → one Kafka broker",
         cluster: "proxy → kafka plugin → Kafka cluster (3 brokers, RF 3, min ISR 2)",
       },
-      { ops: ["publish"], fixedOp: "publish", keys: false },
+      // Fresh brokers: the measured runs come after their JIT warmed up (`KAFKA_WARMUP_S`).
+      { ops: ["publish"], fixedOp: "publish", keys: false, warmS: KAFKA_WARMUP_S },
       options,
     );
   } finally {
