@@ -80,6 +80,10 @@ Deno.test("report: the JSON report", () => {
   assert.equal(r.send_lag_ms?.p50, 0.001);
   assert.equal(r.send_lag_ms?.p99, 2);
   assert.equal(r.send_lag_ms?.max, 2);
+  // Counted from the send, the late calls are 2 ms shorter (latency 0.5 ms: 500 µs − 2 ms → at least 1 µs).
+  assert.equal(r.latency_from_send_ms?.min, 0.001);
+  assert.equal(r.latency_from_send_ms?.max, r.latency_ms.max);
+  assert.ok(r.latency_from_send_ms!.p50 <= r.latency_ms.p50);
   assert.equal(r.warnings.length, 2);
   assert.match(r.warnings[1], /1% of the calls left 2 ms or more after their due time/);
   assert.deepEqual(buildReport(sampleResult(0.5)).warnings, [
@@ -93,6 +97,7 @@ Deno.test("report: a closed loop has no send lag", () => {
   const r = buildReport(result);
   assert.equal(r.mode, "closed");
   assert.equal(r.send_lag_ms, undefined);
+  assert.equal(r.latency_from_send_ms, undefined);
   assert.doesNotMatch(textSummary(r), /send lag/);
   assert.doesNotMatch(htmlReport(r), /send lag/);
 });

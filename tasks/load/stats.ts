@@ -39,6 +39,7 @@ export interface SecondStats {
  * });
  * console.log(s.requests, s.errors, s.series.length); // 2 { NOT_FOUND: 1 } 2
  * console.log(s.sendLag.percentiles().max); // 0.3
+ * console.log(s.fromSend.percentiles().max); // 0.6
  * ```
  */
 export class Stats {
@@ -48,6 +49,12 @@ export class Stats {
    * own delay, part of each latency; see `SampleBatch.lagUs`).
    */
   readonly sendLag: LatencyHistogram = new LatencyHistogram();
+  /**
+   * Open loop: latencies counted from when each call left instead of its due
+   * time (latency minus send lag): what clients that time from the send, such
+   * as ghz, report.
+   */
+  readonly fromSend: LatencyHistogram = new LatencyHistogram();
   readonly ops: OpStats[];
   readonly errors: Record<string, number> = {};
   readonly messages: Record<string, string> = {};
@@ -80,7 +87,9 @@ export class Stats {
       this.requests++;
       op.requests++;
       this.total.record(us);
-      this.sendLag.record(batch.lagUs[i]);
+      const lag = batch.lagUs[i];
+      this.sendLag.record(lag);
+      this.fromSend.record(us - lag);
       op.histogram.record(us);
       const second = Math.max(0, Math.floor(sent / 1000));
       let bucket = this.series[second];
