@@ -58,13 +58,17 @@ async function singleVsCluster(
   try {
     const target = `127.0.0.1:${proxy.port}`;
     const timing = ["--duration", `${options.durationS}s`, "--warmup", `${options.warmupS}s`];
+    const base = (ns: "single" | "cluster") => [
+      "--target",
+      target,
+      "--namespace",
+      ns,
+      ...(load.keys ? ["--keys", "1000"] : []),
+    ];
     if (load.warmS) {
-      for (const ns of ["single", "cluster"]) {
+      for (const ns of ["single", "cluster"] as const) {
         await runLoad([
-          "--target",
-          target,
-          "--namespace",
-          ns,
+          ...base(ns),
           "--op",
           load.fixedOp,
           "--rps",
@@ -81,15 +85,11 @@ async function singleVsCluster(
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, ns] of (["single", "cluster"] as const).entries()) {
         const system = systems[ns];
-        const base = [
-          "--target",
-          target,
-          "--namespace",
-          ns,
-          ...(load.keys ? ["--keys", "1000"] : []),
-        ];
         for (const op of load.ops) {
-          const r = await runLoad([...base, "--op", op, "--concurrency", "64", ...timing], system);
+          const r = await runLoad(
+            [...base(ns), "--op", op, "--concurrency", "64", ...timing],
+            system,
+          );
           scenarios.push(r);
           (sums[op] ??= [0, 0])[i] += r.throughput_rps;
           console.error(
@@ -97,7 +97,7 @@ async function singleVsCluster(
           );
         }
         const fixed = await runLoad(
-          [...base, "--op", load.fixedOp, "--rps", "1000", "--concurrency", "16", ...timing],
+          [...base(ns), "--op", load.fixedOp, "--rps", "1000", "--concurrency", "16", ...timing],
           system,
         );
         scenarios.push({ ...fixed, rps_target: 1000 });

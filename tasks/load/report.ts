@@ -72,6 +72,21 @@ export interface LoadReport extends ScenarioReport {
   stopped_early: boolean;
 }
 
+/**
+ * A latency summary's columns in the reports' order: min, p50, p90, p95,
+ * p99, p99.9, max.
+ *
+ * @example
+ * ```ts
+ * import { latencyColumns } from "./report.ts";
+ * const l = { min: 0.1, p50: 0.2, p90: 0.3, p95: 0.4, p99: 0.5, p999: 0.6, max: 0.7 };
+ * console.log(latencyColumns(l)); // [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
+ * ```
+ */
+export function latencyColumns(l: LatencyMs): number[] {
+  return [l.min, l.p50, l.p90, l.p95, l.p99, l.p999, l.max];
+}
+
 /** A p99 send lag from which the report warns that the tester's own delay is in the latencies. */
 export const SEND_LAG_WARN_MS = 1;
 

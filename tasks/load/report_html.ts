@@ -8,13 +8,19 @@
  *
  * @module
  */
-import type { LoadReport } from "./report.ts";
+import type { LatencyMs } from "../bench/report.ts";
+import { latencyColumns, type LoadReport } from "./report.ts";
 
 function esc(s: string): string {
   return s.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
   );
+}
+
+/** A latency summary as table cells. */
+function cells(l: LatencyMs): string {
+  return latencyColumns(l).map((v) => `<td>${fmt(v)}</td>`).join("");
 }
 
 function fmt(x: number): string {
@@ -143,27 +149,13 @@ export function htmlReport(r: LoadReport): string {
   const l = r.latency_ms;
   const errTotal = Object.values(r.errors).reduce((a, b) => a + b, 0);
   const rows = Object.entries(r.ops).map(([op, o]) => {
-    const x = o.latency_ms;
     const e = Object.values(o.errors).reduce((a, b) => a + b, 0);
     return `<tr><td>${esc(op)}</td><td>${o.requests}</td><td>${e}</td><td>${
       o.throughput_rps.toFixed(1)
-    }</td>${
-      [x.min, x.p50, x.p90, x.p95, x.p99, x.p999, x.max].map((v) => `<td>${fmt(v)}</td>`).join("")
-    }</tr>`;
+    }</td>${cells(o.latency_ms)}</tr>`;
   }).join("\n") + (r.send_lag_ms
     ? `\n<tr><td>send lag (how late calls left: the tester's own delay)</td><td></td><td></td><td></td>${
-      [
-        r.send_lag_ms.min,
-        r.send_lag_ms.p50,
-        r.send_lag_ms.p90,
-        r.send_lag_ms.p95,
-        r.send_lag_ms.p99,
-        r.send_lag_ms.p999,
-        r.send_lag_ms.max,
-      ]
-        .map((v) =>
-          `<td>${fmt(v)}</td>`
-        ).join("")
+      cells(r.send_lag_ms)
     }</tr>`
     : "");
   const errors = Object.entries(r.errors).map(([name, n]) =>

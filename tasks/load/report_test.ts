@@ -24,7 +24,7 @@ function sampleResult(lateMs = 2): RunResult {
     "--concurrency",
     "8",
   ]);
-  const stats = new Stats(["set", "get"]);
+  const stats = new Stats(["set", "get"], { openLoop: true });
   const n = 400;
   const batch = {
     count: n,
@@ -89,6 +89,27 @@ Deno.test("report: the JSON report", () => {
   assert.deepEqual(buildReport(sampleResult(0.5)).warnings, [
     "cannot seed keys with Set: NOT_FOUND: nope",
   ]);
+});
+
+Deno.test("stats: only an open loop records send lag", () => {
+  const batch = {
+    count: 1,
+    sent: new Float64Array([5]),
+    latencyUs: new Float64Array([400]),
+    lagUs: new Float64Array([100]),
+    op: new Uint8Array([0]),
+    status: new Uint8Array([0]),
+    messages: {},
+  };
+  const open = new Stats(["get"], { openLoop: true });
+  const closed = new Stats(["get"]);
+  open.add(batch);
+  closed.add(batch);
+  assert.equal(open.sendLag.count, 1);
+  assert.equal(open.fromSend.percentiles().max, 0.3);
+  assert.equal(closed.sendLag.count, 0);
+  assert.equal(closed.fromSend.count, 0);
+  assert.equal(closed.total.count, 1);
 });
 
 Deno.test("report: a closed loop has no send lag", () => {

@@ -4,11 +4,17 @@
  *
  * @module
  */
-import type { LoadReport } from "./report.ts";
+import type { LatencyMs } from "../bench/report.ts";
+import { latencyColumns, type LoadReport } from "./report.ts";
 import type { Progress } from "./runner.ts";
 
 function ms(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+/** A latency summary as the table's right-aligned columns. */
+function columns(l: LatencyMs): string {
+  return latencyColumns(l).map((v) => ms(v).padStart(9)).join("");
 }
 
 function int(n: number): string {
@@ -109,28 +115,20 @@ export function textSummary(r: LoadReport): string {
   lines.push(
     "",
     "  latency (ms)   min      p50      p90      p95      p99    p99.9      max     mean",
-    `  ${"all".padEnd(10)}${
-      [l.min, l.p50, l.p90, l.p95, l.p99, l.p999, l.max, r.latency_mean_ms].map((x) =>
-        ms(x).padStart(9)
-      ).join("")
-    }`,
+    `  ${"all".padEnd(10)}${columns(l)}${ms(r.latency_mean_ms).padStart(9)}`,
   );
   if (r.send_lag_ms) {
-    const x = r.send_lag_ms;
     lines.push(
       `  ${"send lag".padEnd(10)}${
-        [x.min, x.p50, x.p90, x.p95, x.p99, x.p999, x.max].map((v) => ms(v).padStart(9)).join("")
+        columns(r.send_lag_ms)
       }    how late calls left (the tester's own delay)`,
     );
   }
   const ops = Object.entries(r.ops);
   if (ops.length > 1) {
     for (const [op, o] of ops) {
-      const x = o.latency_ms;
       lines.push(
-        `  ${op.padEnd(10)}${
-          [x.min, x.p50, x.p90, x.p95, x.p99, x.p999, x.max].map((v) => ms(v).padStart(9)).join("")
-        }    ${int(o.requests)} req, ${
+        `  ${op.padEnd(10)}${columns(o.latency_ms)}    ${int(o.requests)} req, ${
           int(Object.values(o.errors).reduce((a, b) => a + b, 0))
         } err, ${o.throughput_rps.toFixed(1)} req/s`,
       );

@@ -175,7 +175,7 @@ export async function runLoadTest(options: LoadOptions, hooks: RunHooks = {}): P
     probe.close();
   }
 
-  const stats = new Stats(options.mix.map((m) => m.op));
+  const stats = new Stats(options.mix.map((m) => m.op), { openLoop: options.rps !== undefined });
   const onBatch = (b: SampleBatch) => stats.add(b);
   const n = Math.max(1, options.workers);
   const connections = split(options.connections, n);

@@ -31,7 +31,7 @@ export interface SecondStats {
  * @example
  * ```ts
  * import { Stats } from "./stats.ts";
- * const s = new Stats(["get"]);
+ * const s = new Stats(["get"], { openLoop: true });
  * s.add({
  *   count: 2, sent: new Float64Array([10, 1200]), latencyUs: new Float64Array([500, 900]),
  *   lagUs: new Float64Array([0, 300]), op: new Uint8Array([0, 0]), status: new Uint8Array([0, 5]),
@@ -64,7 +64,11 @@ export class Stats {
   /** When the last call completed, in ms since the end of the warm-up. */
   lastCompletionMs = 0;
 
-  constructor(ops: string[]) {
+  readonly #openLoop: boolean;
+
+  /** `openLoop`: the run has due times, so its send lag is recorded (a closed loop's is always 0). */
+  constructor(ops: string[], options: { openLoop?: boolean } = {}) {
+    this.#openLoop = options.openLoop ?? false;
     this.ops = ops.map((op) => ({
       op,
       requests: 0,
@@ -87,9 +91,11 @@ export class Stats {
       this.requests++;
       op.requests++;
       this.total.record(us);
-      const lag = batch.lagUs[i];
-      this.sendLag.record(lag);
-      this.fromSend.record(us - lag);
+      if (this.#openLoop) {
+        const lag = batch.lagUs[i];
+        this.sendLag.record(lag);
+        this.fromSend.record(us - lag);
+      }
       op.histogram.record(us);
       const second = Math.max(0, Math.floor(sent / 1000));
       let bucket = this.series[second];
