@@ -301,6 +301,7 @@ async function main(): Promise<number> {
           proxyPid: proxy.pid,
           pluginPid,
           ghz,
+          memstoreNamespace: "default",
         }, { durationS: Math.max(5, durationS * 2), rounds: values.quick ? 1 : 2 });
       } else if (values.dapr || values["dapr-proto"]) {
         console.error("bench: the Dapr comparison needs both --dapr and --dapr-proto");
@@ -623,9 +624,11 @@ async function main(): Promise<number> {
       ? [
         "## Against Dapr 1.18 (daprd → the same Redis; ghz drives both, rounds alternating)",
         "",
-        "| figure | Prism | Dapr |",
-        "| --- | ---: | ---: |",
-        ...Object.entries(dapr.figures).map(([k, v]) => `| ${k} | ${v.prism} | ${v.dapr} |`),
+        "| figure | Prism | Dapr | Prism's proxy alone (memstore) |",
+        "| --- | ---: | ---: | ---: |",
+        ...Object.entries(dapr.figures).map(([k, v]) =>
+          `| ${k} | ${v.prism} | ${v.dapr} | ${v.proxy_alone ?? ""} |`
+        ),
         "",
       ]
       : []),

@@ -26,7 +26,29 @@ export interface DaprTargets {
   proxyPid: number;
   pluginPid: number;
   ghz: string;
+  /**
+   * A memstore namespace on the same proxy: when given, the fixed-rate
+   * rounds also run Get on it — the proxy alone, without the plugin process
+   * and Redis — to show which part of Prism's path its latency comes from.
+   */
+  memstoreNamespace?: string;
 }
+
+/** One figure of the comparison: Prism's path, Dapr's, and (fixed rate, when measured) Prism's proxy alone. */
+export interface DaprFigure {
+  prism: number;
+  dapr: number;
+  /** Prism's proxy on memstore: the path without the plugin process and Redis. */
+  proxy_alone?: number;
+}
+
+type System = "prism" | "dapr" | "proxy_alone";
+
+const SYSTEM_NAMES: Record<System, string> = {
+  prism: "Prism: proxy → redis plugin → Redis (ghz)",
+  dapr: "Dapr 1.18 daprd → Redis (ghz)",
+  proxy_alone: "Prism: proxy → memstore, the proxy alone (ghz)",
+};
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -123,6 +145,8 @@ spec:
  * Runs Get through Prism (proxy → redis plugin → Redis) and GetState
  * through daprd (→ the same Redis) with ghz: 64 in flight (throughput, CPU
  * per call) and a fixed 1,000 calls/s with 16 in flight (p50/p99/p99.9).
+ * With `memstoreNamespace`, the fixed-rate rounds also measure the proxy
+ * alone (Get on memstore), in the same alternation.
  */
 export async function daprComparison(
   t: DaprTargets,
@@ -130,7 +154,7 @@ export async function daprComparison(
 ) {
   const dapr = await startDaprd(t.daprd, t.redisPort);
   const scenarios: ScenarioReport[] = [];
-  const figures: Record<string, { prism: number; dapr: number }> = {};
+  const figures: Record<string, DaprFigure> = {};
   try {
     const daprCall = (data: string): GhzRun["proto"] => ({
       file: "dapr/proto/runtime/v1/dapr.proto",
@@ -160,26 +184,36 @@ export async function daprComparison(
         1000,
       ]] as const
     ) {
-      const runs: Record<"prism" | "dapr", ScenarioReport[]> = { prism: [], dapr: [] };
-      const cpu: Record<"prism" | "dapr", number[]> = { prism: [], dapr: [] };
+      const systems: System[] = rps !== undefined && t.memstoreNamespace !== undefined
+        ? ["prism", "dapr", "proxy_alone"]
+        : ["prism", "dapr"];
+      const runs: Record<System, ScenarioReport[]> = { prism: [], dapr: [], proxy_alone: [] };
+      const cpu: Record<System, number[]> = { prism: [], dapr: [], proxy_alone: [] };
       for (let round = 0; round < opts.rounds; round++) {
-        const order = round % 2 === 0 ? ["prism", "dapr"] as const : ["dapr", "prism"] as const;
+        const order = round % 2 === 0 ? systems : [...systems].reverse();
         for (const who of order) {
-          const pids = who === "prism" ? [t.proxyPid, t.pluginPid] : [dapr.pid];
+          const pids = who === "prism"
+            ? [t.proxyPid, t.pluginPid]
+            : who === "dapr"
+            ? [dapr.pid]
+            : [t.proxyPid];
           const before = (await Promise.all(pids.map(cpuMicros))).reduce((a, b) => a + b, 0);
+          const namespace = who === "prism"
+            ? "cache"
+            : who === "dapr"
+            ? "statestore"
+            : t.memstoreNamespace!;
           const r = await runGhz(t.ghz, {
-            address: who === "prism" ? t.proxy : dapr.address,
+            address: who === "dapr" ? dapr.address : t.proxy,
             service: SERVICE_NAMES.keyvalueBasic,
             method: "Get",
-            request: { namespace: "cache", key: "bench:0123456789" },
+            request: { namespace, key: "bench:0123456789" },
             concurrency,
             durationS: opts.durationS,
             rps,
             op: "get",
-            namespace: who === "prism" ? "cache" : "statestore",
-            system: who === "prism"
-              ? "Prism: proxy → redis plugin → Redis (ghz)"
-              : "Dapr 1.18 daprd → Redis (ghz)",
+            namespace,
+            system: SYSTEM_NAMES[who],
             proto: who === "dapr"
               ? daprCall('GetState|{"store_name":"statestore","key":"bench:0123456789"}')
               : undefined,
@@ -192,32 +226,35 @@ export async function daprComparison(
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       const mid = (rs: ScenarioReport[]) =>
         [...rs].sort((a, b) => a.throughput_rps - b.throughput_rps)[Math.floor(rs.length / 2)];
+      for (const who of systems) scenarios.push(mid(runs[who]));
       const p = mid(runs.prism);
       const d = mid(runs.dapr);
-      scenarios.push(p, d);
-      figures[`${name}_throughput_rps`] = { prism: p.throughput_rps, dapr: d.throughput_rps };
-      figures[`${name}_p50_ms`] = {
-        prism: median(runs.prism.map((r) => r.latency_ms.p50)),
-        dapr: median(runs.dapr.map((r) => r.latency_ms.p50)),
-      };
-      figures[`${name}_p99_ms`] = {
-        prism: median(runs.prism.map((r) => r.latency_ms.p99)),
-        dapr: median(runs.dapr.map((r) => r.latency_ms.p99)),
-      };
-      figures[`${name}_p999_ms`] = {
-        prism: median(runs.prism.map((r) => r.latency_ms.p999)),
-        dapr: median(runs.dapr.map((r) => r.latency_ms.p999)),
-      };
+      const figure = (of: (r: ScenarioReport) => number): DaprFigure => ({
+        prism: median(runs.prism.map(of)),
+        dapr: median(runs.dapr.map(of)),
+        ...(systems.includes("proxy_alone")
+          ? { proxy_alone: median(runs.proxy_alone.map(of)) }
+          : {}),
+      });
+      figures[`${name}_throughput_rps`] = figure((r) => r.throughput_rps);
+      figures[`${name}_p50_ms`] = figure((r) => r.latency_ms.p50);
+      figures[`${name}_p99_ms`] = figure((r) => r.latency_ms.p99);
+      figures[`${name}_p999_ms`] = figure((r) => r.latency_ms.p999);
+      const cpuOf = (who: System) => Math.round(median(cpu[who]) * 10) / 10;
       figures[`${name}_cpu_us_per_call`] = {
-        prism: Math.round(median(cpu.prism) * 10) / 10,
-        dapr: Math.round(median(cpu.dapr) * 10) / 10,
+        prism: cpuOf("prism"),
+        dapr: cpuOf("dapr"),
+        ...(systems.includes("proxy_alone") ? { proxy_alone: cpuOf("proxy_alone") } : {}),
       };
+      const alone = figures[`${name}_p99_ms`].proxy_alone;
       console.error(
         `  vs Dapr, ${name}: Prism ${p.throughput_rps}/s p99 ${
           figures[`${name}_p99_ms`].prism
         } ms ${figures[`${name}_cpu_us_per_call`].prism} µs/call | Dapr ${d.throughput_rps}/s p99 ${
           figures[`${name}_p99_ms`].dapr
-        } ms ${figures[`${name}_cpu_us_per_call`].dapr} µs/call`,
+        } ms ${figures[`${name}_cpu_us_per_call`].dapr} µs/call${
+          alone === undefined ? "" : ` | Prism's proxy alone (memstore) p99 ${alone} ms`
+        }`,
       );
     }
   } finally {
