@@ -229,23 +229,21 @@ export async function daprComparison(
       for (const who of systems) scenarios.push(mid(runs[who]));
       const p = mid(runs.prism);
       const d = mid(runs.dapr);
-      const figure = (of: (r: ScenarioReport) => number): DaprFigure => ({
-        prism: median(runs.prism.map(of)),
-        dapr: median(runs.dapr.map(of)),
-        ...(systems.includes("proxy_alone")
-          ? { proxy_alone: median(runs.proxy_alone.map(of)) }
-          : {}),
-      });
-      figures[`${name}_throughput_rps`] = figure((r) => r.throughput_rps);
-      figures[`${name}_p50_ms`] = figure((r) => r.latency_ms.p50);
-      figures[`${name}_p99_ms`] = figure((r) => r.latency_ms.p99);
-      figures[`${name}_p999_ms`] = figure((r) => r.latency_ms.p999);
-      const cpuOf = (who: System) => Math.round(median(cpu[who]) * 10) / 10;
-      figures[`${name}_cpu_us_per_call`] = {
-        prism: cpuOf("prism"),
-        dapr: cpuOf("dapr"),
-        ...(systems.includes("proxy_alone") ? { proxy_alone: cpuOf("proxy_alone") } : {}),
+      // Each figure: the median over the rounds, per system measured.
+      const figure = (of: (who: System) => number[]): DaprFigure => {
+        const f: DaprFigure = { prism: median(of("prism")), dapr: median(of("dapr")) };
+        if (systems.includes("proxy_alone")) f.proxy_alone = median(of("proxy_alone"));
+        return f;
       };
+      const latency = (k: "p50" | "p99" | "p999") =>
+        figure((who) => runs[who].map((r) => r.latency_ms[k]));
+      figures[`${name}_throughput_rps`] = figure((who) => runs[who].map((r) => r.throughput_rps));
+      figures[`${name}_p50_ms`] = latency("p50");
+      figures[`${name}_p99_ms`] = latency("p99");
+      figures[`${name}_p999_ms`] = latency("p999");
+      figures[`${name}_cpu_us_per_call`] = figure((who) => [
+        Math.round(median(cpu[who]) * 10) / 10,
+      ]);
       const alone = figures[`${name}_p99_ms`].proxy_alone;
       console.error(
         `  vs Dapr, ${name}: Prism ${p.throughput_rps}/s p99 ${
