@@ -219,7 +219,16 @@ export type HeaderField = [name: string, value: string];
  * ```
  */
 export class HpackDecoder {
-  #dynamic: HeaderField[] = [];
+  /**
+   * The dynamic table as a ring, newest entry at `#head`. A peer that indexes
+   * a field changing per request (grpc-go's `grpc-timeout`) adds and evicts
+   * an entry on every request; an array's `unshift` moved every entry each
+   * time: decoding such a request took 576–610 ns against 343–382 with the
+   * ring (a grpc-go-shaped block, 500,000 decodes).
+   */
+  #ring: (HeaderField | undefined)[] = new Array(16);
+  #head = 0;
+  #count = 0;
   #size = 0;
   #maxSize: number;
   readonly #limit: number;
@@ -330,20 +339,39 @@ export class HpackDecoder {
 
   #lookup(index: number): HeaderField {
     if (index >= 1 && index <= STATIC_TABLE.length) return STATIC_TABLE[index - 1] as HeaderField;
-    const entry = index > 0 ? this.#dynamic[index - STATIC_TABLE.length - 1] : undefined;
-    if (!entry) throw new HpackError(`HPACK: header index ${index} out of range`);
-    return entry;
+    const d = index - STATIC_TABLE.length - 1;
+    if (index <= 0 || d >= this.#count) {
+      throw new HpackError(`HPACK: header index ${index} out of range`);
+    }
+    return this.#ring[(this.#head + d) & (this.#ring.length - 1)]!;
   }
 
   #add(field: HeaderField) {
-    this.#dynamic.unshift(field);
+    if (this.#count === this.#ring.length) this.#grow();
+    this.#head = (this.#head - 1) & (this.#ring.length - 1);
+    this.#ring[this.#head] = field;
+    this.#count++;
     this.#size += field[0].length + field[1].length + 32;
     this.#evict();
   }
 
+  /** Twice the ring's capacity (at most the table size over 32 entries fit), oldest entries kept last. */
+  #grow() {
+    const ring = new Array<HeaderField | undefined>(this.#ring.length * 2);
+    for (let i = 0; i < this.#count; i++) {
+      ring[i] = this.#ring[(this.#head + i) & (this.#ring.length - 1)];
+    }
+    this.#ring = ring;
+    this.#head = 0;
+  }
+
   #evict() {
-    while (this.#size > this.#maxSize && this.#dynamic.length > 0) {
-      const [n, v] = this.#dynamic.pop()!;
+    const mask = this.#ring.length - 1;
+    while (this.#size > this.#maxSize && this.#count > 0) {
+      const oldest = (this.#head + this.#count - 1) & mask;
+      const [n, v] = this.#ring[oldest]!;
+      this.#ring[oldest] = undefined;
+      this.#count--;
       this.#size -= n.length + v.length + 32;
     }
   }

@@ -130,3 +130,53 @@ Deno.test("hpack: literals sent again decode to the same values, never to a neig
   assert.deepEqual(d.decode(block), [["x-bin", "\u00ff\u0080a"]]);
   assert.deepEqual(d.decode(block), [["x-bin", "\u00ff\u0080a"]]);
 });
+
+Deno.test("hpack: a dynamic table that fills, grows and evicts matches a plain model at every index", () => {
+  const d = new HpackDecoder(4096);
+  const model: [string, string][] = []; // newest first, as RFC 7541 §2.3.3 numbers them
+  let size = 0;
+  const enc = new TextEncoder();
+  const literal = (name: string, value: string) => {
+    const n = enc.encode(name);
+    const v = enc.encode(value);
+    // Literal with incremental indexing, new name (RFC 7541 §6.2.1); lengths < 127.
+    return new Uint8Array([0x40, n.length, ...n, v.length, ...v]);
+  };
+  // An indexed field (RFC 7541 §6.1): a 7-bit prefix, then 7 bits per octet.
+  const indexed = (i: number) => new Uint8Array(i < 127 ? [0x80 | i] : [0xff, i - 127]);
+  for (let i = 0; i < 600; i++) {
+    // A field that changes per request, as grpc-go's grpc-timeout, of varying length.
+    const field: [string, string] = [`x-f${i % 7}`, `${i}`.padEnd(1 + (i * 13) % 90, "v")];
+    assert.deepEqual(d.decode(literal(...field)), [field]);
+    model.unshift(field);
+    size += field[0].length + field[1].length + 32;
+    while (size > 4096) {
+      const [n, v] = model.pop()!;
+      size -= n.length + v.length + 32;
+    }
+    assert.equal(d.tableSize, size);
+    if (i % 50 === 49) {
+      // Every entry by its index (62 is the newest), and one past the end is an error.
+      for (let k = 0; k < model.length; k++) {
+        assert.deepEqual(d.decode(indexed(62 + k)), [model[k]]);
+      }
+      assert.throws(
+        () => d.decode(indexed(62 + model.length)),
+        /out of range/,
+      );
+    }
+  }
+  // A size update down to 100 keeps only the newest entries that fit; 0 empties it.
+  d.decode(new Uint8Array([0x3f, 100 - 31]));
+  while (size > 100) {
+    const [n, v] = model.pop()!;
+    size -= n.length + v.length + 32;
+  }
+  assert.equal(d.tableSize, size);
+  for (let k = 0; k < model.length; k++) {
+    assert.deepEqual(d.decode(indexed(62 + k)), [model[k]]);
+  }
+  d.decode(new Uint8Array([0x20]));
+  assert.equal(d.tableSize, 0);
+  assert.throws(() => d.decode(indexed(62)), /out of range/);
+});
