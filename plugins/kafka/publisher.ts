@@ -19,7 +19,11 @@
 import { Buffer } from "node:buffer";
 import type { IHeaders, Producer } from "kafkajs";
 import { CompressionTypes, Partitioners } from "kafkajs";
-import { deadlineTimers, type Expiring } from "../../proto/transport/deadline_timers.ts";
+import {
+  type DeadlineBucket,
+  deadlineTimers,
+  type Expiring,
+} from "../../proto/transport/deadline_timers.ts";
 import { AttemptTimeoutError, BackendUnavailableError, DeadlineError } from "../sdk/errors.ts";
 import type { KafkaClient } from "./client.ts";
 
@@ -61,6 +65,10 @@ export interface OutgoingRecord {
  */
 class Pending implements Expiring {
   settled = false;
+  /** The shared timers' links (declared: one shape for every publish). */
+  dtBucket: DeadlineBucket | undefined = undefined;
+  dtPrev: Expiring | undefined = undefined;
+  dtNext: Expiring | undefined = undefined;
   constructor(
     readonly record: OutgoingRecord,
     readonly resolve: (ack: Acknowledgement) => void,

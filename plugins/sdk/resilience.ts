@@ -274,6 +274,10 @@ export function withTimeout<T>(
     // A timer shared with every other call's (most attempts end long before it).
     const expiring: Expiring = {
       expire: () => reject(byDeadline ? new DeadlineError() : new AttemptTimeoutError(timeoutMs)),
+      // The shared timers' links, declared: one shape for every attempt.
+      dtBucket: undefined,
+      dtPrev: undefined,
+      dtNext: undefined,
     };
     deadlineTimers.add(at, expiring);
     promise.then(

@@ -6,13 +6,39 @@
  * timers were 8–10% of each process's CPU, and their objects a good part of
  * what the collector copied. Here a deadline is an entry in a bucket of
  * `resolutionMs` (5 ms), and one timer waits for the earliest bucket that
- * still holds an entry: adding and removing a deadline touch a `Set` only.
- * A deadline fires at most `resolutionMs` late, never early.
+ * still holds an entry. A deadline fires at most `resolutionMs` late, never
+ * early.
+ *
+ * Adding and removing a deadline allocate nothing: an entry is linked into
+ * its bucket through fields of the item itself (`dtBucket`, `dtPrev`,
+ * `dtNext`), and emptied buckets are kept for reuse. A `Set` per bucket in a
+ * `Map` by time, as before, reallocated their tables as calls came and went:
+ * 106–108 B per call that outlived a young-generation collection in the
+ * proxy under ghz at 1,000 calls/s, a quarter of all it promoted.
  *
  * @module
  */
 
+/** A bucket of deadlines, as items see it (the timers' own bookkeeping).
+ *
+ * @example
+ * ```ts
+ * import type { DeadlineBucket } from "./deadline_timers.ts";
+ * const b: DeadlineBucket = { end: 1_000 };
+ * console.log(b.end); // 1000
+ * ```
+ */
+export interface DeadlineBucket {
+  /** When the bucket's deadlines fire (a multiple of the resolution, `Date.now()` ms). */
+  readonly end: number;
+}
+
 /** What a deadline fires.
+ *
+ * The `dt*` fields are the timers' links while the deadline is set. An
+ * item's owner never writes them; a class whose instances get deadlines
+ * declares them (initialized to `undefined`) so that its objects keep one
+ * shape. An item is in at most one {@linkcode DeadlineTimers} at a time.
  *
  * @example
  * ```ts
@@ -24,7 +50,29 @@
 export interface Expiring {
   /** Called once the deadline passed (at most the resolution late). */
   expire(): void;
+  /** The bucket the item is in while its deadline is set. */
+  dtBucket?: DeadlineBucket | undefined;
+  /** The previous item of its bucket. */
+  dtPrev?: Expiring | undefined;
+  /** The next item of its bucket. */
+  dtNext?: Expiring | undefined;
 }
+
+/** A bucket: its items, and its place among the buckets in time order. */
+class Bucket implements DeadlineBucket {
+  end = 0;
+  /** The timers it belongs to. */
+  owner: DeadlineTimers | undefined = undefined;
+  /** Its items, oldest first. */
+  head: Expiring | undefined = undefined;
+  tail: Expiring | undefined = undefined;
+  count = 0;
+  prev: Bucket | undefined = undefined;
+  next: Bucket | undefined = undefined;
+}
+
+/** Emptied buckets kept for reuse, at most. */
+const SPARE_BUCKETS = 64;
 
 /**
  * Deadlines (`Date.now()` milliseconds) sharing one timer.
@@ -40,15 +88,16 @@ export interface Expiring {
  * console.log(late >= 0); // true
  * const forgotten = { expire: () => console.log("never") };
  * timers.add(Date.now() + 10, forgotten);
- * timers.delete(Date.now() + 10, forgotten); // the same bucket: nothing fires
+ * timers.delete(Date.now() + 10, forgotten); // removed: nothing fires
  * ```
  */
 export class DeadlineTimers {
   readonly resolutionMs: number;
-  /** Entries by bucket (the bucket's end, a multiple of the resolution). */
-  readonly #buckets = new Map<number, Set<Expiring>>();
-  /** The buckets' ends, ascending (may hold ends of buckets already emptied). */
-  #ends: number[] = [];
+  /** The buckets that hold deadlines, earliest first. */
+  #first: Bucket | undefined;
+  #last: Bucket | undefined;
+  /** Emptied buckets, for reuse. */
+  #spare: Bucket[] = [];
   #timer: number | undefined;
   #timerAt = Infinity;
   #size = 0;
@@ -71,38 +120,83 @@ export class DeadlineTimers {
     return Math.ceil(at / this.resolutionMs) * this.resolutionMs;
   }
 
-  /** Calls `item.expire()` once `at` (a `Date.now()` time) passed, unless deleted first. */
+  /**
+   * Calls `item.expire()` once `at` (a `Date.now()` time) passed, unless
+   * deleted first. An item whose deadline is set already keeps it when `at`
+   * falls in the same bucket, and moves otherwise.
+   */
   add(at: number, item: Expiring): void {
     const end = this.#end(at);
-    let bucket = this.#buckets.get(end);
-    if (bucket === undefined) {
-      bucket = new Set();
-      this.#buckets.set(end, bucket);
-      this.#insert(end);
+    const current = item.dtBucket as Bucket | undefined;
+    if (current !== undefined) {
+      if (current.owner !== this) {
+        throw new Error(
+          `Cannot set a deadline at ${at} for an item that has one in other deadline timers (at ${current.end})`,
+        );
+      }
+      if (current.end === end) return;
+      this.#unlink(item, current);
     }
-    if (bucket.has(item)) return;
-    bucket.add(item);
+    const bucket = this.#bucketFor(end);
+    const tail = bucket.tail;
+    item.dtPrev = tail;
+    item.dtNext = undefined;
+    if (tail !== undefined) tail.dtNext = item;
+    else bucket.head = item;
+    bucket.tail = item;
+    bucket.count++;
+    item.dtBucket = bucket;
     this.#size++;
     if (end < this.#timerAt) this.#arm(end);
   }
 
-  /** Forgets `item`'s deadline `at` (the time it was added with). */
-  delete(at: number, item: Expiring): void {
-    const end = this.#end(at);
-    const bucket = this.#buckets.get(end);
-    if (bucket === undefined || !bucket.delete(item)) return;
-    this.#size--;
-    if (bucket.size === 0) this.#buckets.delete(end);
+  /** Forgets `item`'s deadline (`at`: the time it was added with; unused, kept for callers). */
+  delete(_at: number, item: Expiring): void {
+    const bucket = item.dtBucket as Bucket | undefined;
+    if (bucket === undefined || bucket.owner !== this) return;
+    this.#unlink(item, bucket);
     // The timer stays: it finds the next bucket when it fires (cheaper than re-arming per call).
   }
 
-  #insert(end: number): void {
-    const ends = this.#ends;
-    let i = ends.length;
-    while (i > 0 && ends[i - 1] > end) i--; // new buckets are almost always the latest
-    if (i > 0 && ends[i - 1] === end) return; // emptied and filled again: listed already
-    if (i === ends.length) ends.push(end);
-    else ends.splice(i, 0, end);
+  #unlink(item: Expiring, bucket: Bucket): void {
+    const { dtPrev: prev, dtNext: next } = item;
+    if (prev !== undefined) prev.dtNext = next;
+    else bucket.head = next;
+    if (next !== undefined) next.dtPrev = prev;
+    else bucket.tail = prev;
+    item.dtBucket = item.dtPrev = item.dtNext = undefined;
+    this.#size--;
+    if (--bucket.count === 0) this.#release(bucket);
+  }
+
+  /** The bucket that ends at `end`, made (from a spare) and placed in time order when there is none. */
+  #bucketFor(end: number): Bucket {
+    // New deadlines are almost always the latest: search from the end.
+    let after = this.#last;
+    while (after !== undefined && after.end > end) after = after.prev;
+    if (after !== undefined && after.end === end) return after;
+    const bucket = this.#spare.pop() ?? new Bucket();
+    bucket.end = end;
+    bucket.owner = this;
+    bucket.prev = after;
+    bucket.next = after === undefined ? this.#first : after.next;
+    if (bucket.next !== undefined) bucket.next.prev = bucket;
+    else this.#last = bucket;
+    if (after !== undefined) after.next = bucket;
+    else this.#first = bucket;
+    return bucket;
+  }
+
+  /** Takes an emptied bucket out of the order and keeps it for reuse. */
+  #release(bucket: Bucket): void {
+    if (bucket.prev !== undefined) bucket.prev.next = bucket.next;
+    else this.#first = bucket.next;
+    if (bucket.next !== undefined) bucket.next.prev = bucket.prev;
+    else this.#last = bucket.prev;
+    bucket.prev = bucket.next = bucket.owner = undefined;
+    bucket.head = bucket.tail = undefined;
+    bucket.count = 0;
+    if (this.#spare.length < SPARE_BUCKETS) this.#spare.push(bucket);
   }
 
   #arm(end: number): void {
@@ -118,27 +212,32 @@ export class DeadlineTimers {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = Date.now();
-    const ends = this.#ends;
-    let i = 0;
-    for (; i < ends.length && ends[i] <= now; i++) {
-      const bucket = this.#buckets.get(ends[i]);
-      if (bucket === undefined) continue;
-      this.#buckets.delete(ends[i]);
-      this.#size -= bucket.size;
-      for (const item of bucket) {
-        try {
-          item.expire();
-        } catch (err) {
-          reportError(err);
-        }
+    // The due items first, out of their buckets; then their expiries, in
+    // time order (oldest first within a bucket). A deadline an expiry sets
+    // waits for the next turn of the timer, even one already due.
+    const due: Expiring[] = [];
+    for (
+      let bucket = this.#first;
+      bucket !== undefined && bucket.end <= now;
+      bucket = this.#first
+    ) {
+      for (let item = bucket.head; item !== undefined;) {
+        const next: Expiring | undefined = item.dtNext;
+        item.dtBucket = item.dtPrev = item.dtNext = undefined;
+        due.push(item);
+        item = next;
+      }
+      this.#size -= bucket.count;
+      this.#release(bucket);
+    }
+    for (const item of due) {
+      try {
+        item.expire();
+      } catch (err) {
+        reportError(err);
       }
     }
-    ends.splice(0, i);
-    // Skip buckets emptied meanwhile; wait for the first that holds something.
-    let j = 0;
-    while (j < ends.length && !this.#buckets.has(ends[j])) j++;
-    ends.splice(0, j);
-    if (ends.length > 0) this.#arm(ends[0]);
+    if (this.#first !== undefined && this.#first.end < this.#timerAt) this.#arm(this.#first.end);
   };
 }
 

@@ -104,3 +104,85 @@ Deno.test("deadline timers: a deadline further away than a timer can wait does n
   assert.ok(armed <= 2, `the shared timer was armed ${armed - 1} times in 60 ms`);
   assert.equal(timers.size, 0);
 });
+
+Deno.test("deadline timers: a new deadline for an item moves it; it fires once, at the new time", async () => {
+  const timers = new DeadlineTimers(5);
+  const start = Date.now();
+  let fired: number[] = [];
+  const item = { expire: () => fired.push(Date.now() - start) };
+  timers.add(start + 10, item);
+  timers.add(start + 60, item); // later: moves
+  assert.equal(timers.size, 1);
+  await sleep(40);
+  assert.deepEqual(fired, [], "not at its first time");
+  await sleep(60);
+  assert.equal(fired.length, 1);
+  assert.ok(fired[0] >= 60, `fired ${fired[0]} ms after the start, before its new time (60)`);
+  // And earlier than it was: the timer is re-armed for it.
+  fired = [];
+  timers.add(Date.now() + 500, item);
+  timers.add(Date.now() + 10, item);
+  await sleep(80);
+  assert.equal(fired.length, 1);
+  assert.equal(timers.size, 0);
+});
+
+Deno.test("deadline timers: an item with a deadline in other timers is refused, naming both", () => {
+  const a = new DeadlineTimers(5);
+  const b = new DeadlineTimers(5);
+  const item = { expire: () => {} };
+  const at = Date.now() + 1000;
+  a.add(at, item);
+  assert.throws(() => b.add(at + 5, item), new RegExp(`at ${at + 5} .* other deadline timers`));
+  b.delete(at, item); // not b's: ignored
+  assert.equal(a.size, 1);
+  a.delete(at, item);
+  assert.equal(a.size, 0);
+  b.add(at, item); // free again
+  b.delete(at, item);
+});
+
+Deno.test("deadline timers: deadlines added and deleted at random fire as a plain model says", async () => {
+  const timers = new DeadlineTimers(5);
+  const start = Date.now();
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const fired = new Map<number, number>(); // item → how late it fired
+  const kept = new Set<number>();
+  const items = Array.from({ length: 400 }, (_, i) => {
+    const at = start + 5 + Math.floor(random() * 120);
+    return { i, at, expire: () => fired.set(i, (fired.get(i) ?? 0) + 1 + Date.now() - at - 1) };
+  });
+  let counted = 0;
+  for (const item of items) {
+    timers.add(item.at, item);
+    kept.add(item.i);
+    // Every third, one added earlier goes away again.
+    if (item.i % 3 === 2) {
+      const victim = items[Math.floor(random() * (item.i + 1))];
+      timers.delete(victim.at, victim);
+      kept.delete(victim.i);
+    }
+    counted = kept.size;
+    assert.equal(timers.size, counted);
+  }
+  await sleep(200);
+  assert.equal(timers.size, 0);
+  assert.deepEqual([...fired.keys()].sort((a, b) => a - b), [...kept].sort((a, b) => a - b));
+  for (const [i, late] of fired) assert.ok(late >= 0, `deadline ${i} fired ${-late} ms early`);
+});
+
+Deno.test("deadline timers: an expiry that sets a deadline already due runs it on the timer's next turn", async () => {
+  const timers = new DeadlineTimers(5);
+  let runs = 0;
+  const item = {
+    expire: () => {
+      // A retry that is already late, three times: it must not spin in one turn.
+      if (++runs < 4) timers.add(Date.now() - 1, item);
+    },
+  };
+  timers.add(Date.now(), item);
+  await sleep(100);
+  assert.equal(runs, 4);
+  assert.equal(timers.size, 0);
+});

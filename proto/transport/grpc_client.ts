@@ -125,7 +125,13 @@ function watchCall(
   let expiring: Expiring | undefined;
   if (Number.isFinite(deadline)) {
     // The server enforces the deadline it was sent; this bounds one that hangs.
-    expiring = { expire: () => cancel(status.DEADLINE_EXCEEDED, "deadline exceeded") };
+    expiring = {
+      expire: () => cancel(status.DEADLINE_EXCEEDED, "deadline exceeded"),
+      // The shared timers' links, declared: one shape for every call.
+      dtBucket: undefined,
+      dtPrev: undefined,
+      dtNext: undefined,
+    };
     deadlineTimers.add(deadline, expiring);
   }
   const removeParent = parent?.onCancel((reason) => cancel(status.CANCELLED, reason.message));

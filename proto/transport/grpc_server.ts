@@ -36,7 +36,7 @@ import {
   type StreamAbort,
 } from "./h2_server.ts";
 import { encodeHeaders, type HeaderField } from "./hpack.ts";
-import { deadlineTimers } from "./deadline_timers.ts";
+import { type DeadlineBucket, deadlineTimers, type Expiring } from "./deadline_timers.ts";
 import { parseGrpcTimeout } from "./grpc_timeout.ts";
 
 /**
@@ -422,7 +422,7 @@ const enum Intake {
  * state. It is its stream's handler (methods, not closures per call: see
  * {@linkcode H2StreamHandler}).
  */
-class Call implements ServerWriter<unknown>, H2StreamHandler {
+class Call implements ServerWriter<unknown>, H2StreamHandler, Expiring {
   readonly method: string;
   readonly deadline: number;
   readonly startedAt: number = performance.now();
@@ -437,6 +437,10 @@ class Call implements ServerWriter<unknown>, H2StreamHandler {
   #listeners: ((reason: StatusError) => void)[] | undefined;
   /** Whether its deadline waits in the shared timers. */
   #armed = false;
+  /** The shared timers' links (declared: one shape for every call). */
+  dtBucket: DeadlineBucket | undefined = undefined;
+  dtPrev: Expiring | undefined = undefined;
+  dtNext: Expiring | undefined = undefined;
   #drainWaiters: (() => void)[] | undefined;
   #headersSent = false;
   #messagesSent = false;
