@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { deadlineTimers, type Expiring } from "../../proto/transport/deadline_timers.ts";
+import { deadlineTimers, expiring } from "../../proto/transport/deadline_timers.ts";
 import {
   circuitBreaker,
   type CircuitBreakerPolicy,
@@ -272,21 +272,17 @@ export function withTimeout<T>(
   const at = Date.now() + ms;
   return new Promise<T>((resolve, reject) => {
     // A timer shared with every other call's (most attempts end long before it).
-    const expiring: Expiring = {
-      expire: () => reject(byDeadline ? new DeadlineError() : new AttemptTimeoutError(timeoutMs)),
-      // The shared timers' links, declared: one shape for every attempt.
-      dtBucket: undefined,
-      dtPrev: undefined,
-      dtNext: undefined,
-    };
-    deadlineTimers.add(at, expiring);
+    const item = expiring(() =>
+      reject(byDeadline ? new DeadlineError() : new AttemptTimeoutError(timeoutMs))
+    );
+    deadlineTimers.add(at, item);
     promise.then(
       (v) => {
-        deadlineTimers.delete(at, expiring);
+        deadlineTimers.delete(at, item);
         resolve(v);
       },
       (e) => {
-        deadlineTimers.delete(at, expiring);
+        deadlineTimers.delete(at, item);
         reject(e);
       },
     );

@@ -58,6 +58,24 @@ export interface Expiring {
   dtNext?: Expiring | undefined;
 }
 
+/**
+ * An item that calls `expire` when its deadline passes, with the timers'
+ * links declared (every such item has one shape): for callers that have no
+ * class of their own to declare them in.
+ *
+ * @example
+ * ```ts
+ * import { deadlineTimers, expiring } from "./deadline_timers.ts";
+ * const item = expiring(() => console.log("too late"));
+ * deadlineTimers.add(Date.now() + 1000, item);
+ * deadlineTimers.delete(Date.now() + 1000, item); // ended in time
+ * console.log(deadlineTimers.size); // 0
+ * ```
+ */
+export function expiring(expire: () => void): Expiring {
+  return { expire, dtBucket: undefined, dtPrev: undefined, dtNext: undefined };
+}
+
 /** A bucket: its items, and its place among the buckets in time order. */
 class Bucket implements DeadlineBucket {
   end = 0;

@@ -17,7 +17,7 @@ import {
   type StreamControl,
 } from "./h2_client.ts";
 import type { HeaderField } from "./hpack.ts";
-import { deadlineTimers, type Expiring } from "./deadline_timers.ts";
+import { deadlineTimers, type Expiring, expiring } from "./deadline_timers.ts";
 import { formatGrpcTimeout } from "./grpc_timeout.ts";
 
 /**
@@ -122,23 +122,17 @@ function watchCall(
     cancel(status.CANCELLED, "cancelled by the caller");
     return () => {};
   }
-  let expiring: Expiring | undefined;
+  let item: Expiring | undefined;
   if (Number.isFinite(deadline)) {
     // The server enforces the deadline it was sent; this bounds one that hangs.
-    expiring = {
-      expire: () => cancel(status.DEADLINE_EXCEEDED, "deadline exceeded"),
-      // The shared timers' links, declared: one shape for every call.
-      dtBucket: undefined,
-      dtPrev: undefined,
-      dtNext: undefined,
-    };
-    deadlineTimers.add(deadline, expiring);
+    item = expiring(() => cancel(status.DEADLINE_EXCEEDED, "deadline exceeded"));
+    deadlineTimers.add(deadline, item);
   }
   const removeParent = parent?.onCancel((reason) => cancel(status.CANCELLED, reason.message));
   const onAbort = signal && (() => cancel(status.CANCELLED, "cancelled by the caller"));
   if (onAbort) signal!.addEventListener("abort", onAbort, { once: true });
   return () => {
-    if (expiring !== undefined) deadlineTimers.delete(deadline, expiring);
+    if (item !== undefined) deadlineTimers.delete(deadline, item);
     removeParent?.();
     if (onAbort) signal!.removeEventListener("abort", onAbort);
   };

@@ -187,24 +187,25 @@ export async function daprComparison(
       const systems: System[] = rps !== undefined && t.memstoreNamespace !== undefined
         ? ["prism", "dapr", "proxy_alone"]
         : ["prism", "dapr"];
+      // What each system is: its address, the namespace (store) read, the processes it costs.
+      const targets: Record<System, { address: string; namespace: string; pids: number[] }> = {
+        prism: { address: t.proxy, namespace: "cache", pids: [t.proxyPid, t.pluginPid] },
+        dapr: { address: dapr.address, namespace: "statestore", pids: [dapr.pid] },
+        proxy_alone: {
+          address: t.proxy,
+          namespace: t.memstoreNamespace ?? "",
+          pids: [t.proxyPid],
+        },
+      };
       const runs: Record<System, ScenarioReport[]> = { prism: [], dapr: [], proxy_alone: [] };
       const cpu: Record<System, number[]> = { prism: [], dapr: [], proxy_alone: [] };
       for (let round = 0; round < opts.rounds; round++) {
         const order = round % 2 === 0 ? systems : [...systems].reverse();
         for (const who of order) {
-          const pids = who === "prism"
-            ? [t.proxyPid, t.pluginPid]
-            : who === "dapr"
-            ? [dapr.pid]
-            : [t.proxyPid];
+          const { address, namespace, pids } = targets[who];
           const before = (await Promise.all(pids.map(cpuMicros))).reduce((a, b) => a + b, 0);
-          const namespace = who === "prism"
-            ? "cache"
-            : who === "dapr"
-            ? "statestore"
-            : t.memstoreNamespace!;
           const r = await runGhz(t.ghz, {
-            address: who === "dapr" ? dapr.address : t.proxy,
+            address,
             service: SERVICE_NAMES.keyvalueBasic,
             method: "Get",
             request: { namespace, key: "bench:0123456789" },
@@ -227,12 +228,13 @@ export async function daprComparison(
       const mid = (rs: ScenarioReport[]) =>
         [...rs].sort((a, b) => a.throughput_rps - b.throughput_rps)[Math.floor(rs.length / 2)];
       for (const who of systems) scenarios.push(mid(runs[who]));
-      const p = mid(runs.prism);
-      const d = mid(runs.dapr);
       // Each figure: the median over the rounds, per system measured.
-      const figure = (of: (who: System) => number[]): DaprFigure => {
-        const f: DaprFigure = { prism: median(of("prism")), dapr: median(of("dapr")) };
-        if (systems.includes("proxy_alone")) f.proxy_alone = median(of("proxy_alone"));
+      const figure = (of: (who: System) => number[], round = (x: number) => x): DaprFigure => {
+        const f: DaprFigure = {
+          prism: round(median(of("prism"))),
+          dapr: round(median(of("dapr"))),
+        };
+        if (systems.includes("proxy_alone")) f.proxy_alone = round(median(of("proxy_alone")));
         return f;
       };
       const latency = (k: "p50" | "p99" | "p999") =>
@@ -241,18 +243,19 @@ export async function daprComparison(
       figures[`${name}_p50_ms`] = latency("p50");
       figures[`${name}_p99_ms`] = latency("p99");
       figures[`${name}_p999_ms`] = latency("p999");
-      figures[`${name}_cpu_us_per_call`] = figure((who) => [
-        Math.round(median(cpu[who]) * 10) / 10,
-      ]);
+      figures[`${name}_cpu_us_per_call`] = figure(
+        (who) => cpu[who],
+        (x) => Math.round(x * 10) / 10,
+      );
       const alone = figures[`${name}_p99_ms`].proxy_alone;
       console.error(
-        `  vs Dapr, ${name}: Prism ${p.throughput_rps}/s p99 ${
+        `  vs Dapr, ${name}: Prism ${figures[`${name}_throughput_rps`].prism}/s p99 ${
           figures[`${name}_p99_ms`].prism
-        } ms ${figures[`${name}_cpu_us_per_call`].prism} µs/call | Dapr ${d.throughput_rps}/s p99 ${
-          figures[`${name}_p99_ms`].dapr
-        } ms ${figures[`${name}_cpu_us_per_call`].dapr} µs/call${
-          alone === undefined ? "" : ` | Prism's proxy alone (memstore) p99 ${alone} ms`
-        }`,
+        } ms ${figures[`${name}_cpu_us_per_call`].prism} µs/call | Dapr ${
+          figures[`${name}_throughput_rps`].dapr
+        }/s p99 ${figures[`${name}_p99_ms`].dapr} ms ${
+          figures[`${name}_cpu_us_per_call`].dapr
+        } µs/call${alone === undefined ? "" : ` | Prism's proxy alone (memstore) p99 ${alone} ms`}`,
       );
     }
   } finally {
